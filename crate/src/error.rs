@@ -1,0 +1,142 @@
+//! The one error type. Its `Display` text reaches the screen as it is, so every message is plain
+//! English and names the row, the column and the value where there is one.
+
+use std::fmt;
+
+/// Everything that can go wrong between the user's text and a report.
+///
+/// Rows are data rows counted from 1 (the header is not counted), as the page's table shows them.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input has no text at all (or only blank lines).
+    EmptyInput,
+    /// The input has a header row but no data rows.
+    HeaderOnly,
+    /// The CSV reader could not read a row (for example an unterminated quote).
+    Unreadable { row: usize, message: String },
+    /// A data row has more cells than the header has columns.
+    TooManyCells { row: usize, found: usize, expected: usize },
+    /// Two header cells have the same name, or two columns give the same role.
+    DuplicateColumn { column: String, other: String },
+    /// The header lacks the columns needed to compute an effect and its precision.
+    MissingColumns { message: String },
+    /// A cell that must hold a number holds something else.
+    NotANumber { row: usize, column: String, value: String },
+    /// A cell holds NaN or an infinity.
+    NotFinite { row: usize, column: String, value: String },
+    /// A variance or standard error is zero or negative.
+    NotPositive { row: usize, column: String, value: String },
+    /// The lower confidence limit is not below the upper one.
+    LimitsReversed { row: usize, lower: String, upper: String },
+    /// The estimate lies outside its own confidence limits.
+    EstimateOutsideCi { row: usize, value: String, lower: String, upper: String },
+    /// A computed variance is not a positive finite number (overflow or underflow).
+    BadVariance { row: usize, value: f64 },
+    /// Every data row was skipped for empty cells.
+    NoStudies,
+    /// An option has a value that is not one of the allowed ones.
+    BadOption { option: String, value: String, allowed: String },
+    /// A level (confidence level) is not strictly between 0 and 1.
+    BadLevel { option: String, value: String },
+    /// An iterative estimator did not converge.
+    NotConverged { method: String, iterations: usize },
+    /// A computation produced a number that is not finite (extreme inputs).
+    Numerical { what: String },
+}
+
+impl Error {
+    /// The data row the error is about, counted from 1, if any.
+    pub fn row(&self) -> Option<usize> {
+        match self {
+            Error::Unreadable { row, .. }
+            | Error::TooManyCells { row, .. }
+            | Error::NotANumber { row, .. }
+            | Error::NotFinite { row, .. }
+            | Error::NotPositive { row, .. }
+            | Error::LimitsReversed { row, .. }
+            | Error::EstimateOutsideCi { row, .. }
+            | Error::BadVariance { row, .. } => Some(*row),
+            _ => None,
+        }
+    }
+
+    /// The column (as named in the header) the error is about, if any.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            Error::NotANumber { column, .. }
+            | Error::NotFinite { column, .. }
+            | Error::NotPositive { column, .. }
+            | Error::DuplicateColumn { column, .. } => Some(column),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::EmptyInput => write!(f, "the input is empty: give a header row and one row per study"),
+            Error::HeaderOnly => write!(f, "the input has a header row but no studies below it"),
+            Error::Unreadable { row, message } => write!(f, "row {row}: cannot read the row ({message})"),
+            Error::TooManyCells { row, found, expected } => write!(
+                f,
+                "row {row}: has {found} cells but the header has {expected} columns"
+            ),
+            Error::DuplicateColumn { column, other } if column == other => {
+                write!(f, "column '{column}' appears twice in the header")
+            }
+            Error::DuplicateColumn { column, other } => write!(
+                f,
+                "columns '{other}' and '{column}' give the same thing: keep one of them"
+            ),
+            Error::MissingColumns { message } => write!(f, "{message}"),
+            Error::NotANumber { row, column, value } => write!(
+                f,
+                "row {row}, column {column}: expected a number, found '{value}'"
+            ),
+            Error::NotFinite { row, column, value } => write!(
+                f,
+                "row {row}, column {column}: expected a finite number, found '{value}'"
+            ),
+            Error::NotPositive { row, column, value } => write!(
+                f,
+                "row {row}, column {column}: expected a positive number, found '{value}'"
+            ),
+            Error::LimitsReversed { row, lower, upper } => write!(
+                f,
+                "row {row}: the lower limit '{lower}' is not below the upper limit '{upper}'"
+            ),
+            Error::EstimateOutsideCi { row, value, lower, upper } => write!(
+                f,
+                "row {row}: the estimate '{value}' lies outside its own confidence limits '{lower}' to '{upper}'"
+            ),
+            Error::BadVariance { row, value } => write!(
+                f,
+                "row {row}: the sampling variance works out as {value:e}, which is not a usable positive number"
+            ),
+            Error::NoStudies => write!(
+                f,
+                "no study has all the cells it needs: every row was skipped for empty cells"
+            ),
+            Error::BadOption { option, value, allowed } => write!(
+                f,
+                "unknown {option} '{value}': choose one of {allowed}"
+            ),
+            Error::BadLevel { option, value } => write!(
+                f,
+                "{option} must be a number between 0 and 1 (for example 0.95), found '{value}'"
+            ),
+            Error::NotConverged { method, iterations } => write!(
+                f,
+                "the {method} estimator of tau^2 did not converge after {iterations} iterations; try another method"
+            ),
+            Error::Numerical { what } => write!(
+                f,
+                "the numbers are too extreme to compute {what}; rescale the effects (for example change units)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
