@@ -1,9 +1,19 @@
 //! From the user's text to validated [`Studies`]: CSV/TSV reading, column roles, numbers.
 //!
-//! SPEC (being implemented): see `read_studies`.
+//! [`read_studies`] is the entry point; the steps live in submodules: `table` (rows and cells),
+//! `number` (one cell as a number), `columns` (roles and aliases) and `effects` (one row's
+//! effect and variance).
+
+mod columns;
+mod effects;
+mod number;
+mod table;
+
+pub use columns::detect_role;
+pub use number::{parse_number, NumberCell};
 
 use crate::error::Error;
-use crate::studies::Studies;
+use crate::studies::{ExtraColumn, Studies};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -53,4 +63,90 @@ pub struct Input {
     pub studies: Studies,
     pub columns: Vec<ColumnInfo>,
     pub warnings: Vec<String>,
+}
+
+/// Reads the studies from CSV or TSV text with a header row.
+///
+/// **Reading.** A UTF-8 byte-order mark is dropped; lines may end in CRLF or LF; blank lines and
+/// lines whose cells are all empty are ignored; cells may be quoted (`"Smith, 2001"`). The
+/// separator is judged from the header line: a tab if it has one, else `;` if it has more
+/// semicolons than commas, else `,`. With `;` or tab a single `,` is also a decimal mark
+/// (`1,5`). A row with fewer cells than the header gets empty ones; extra cells must be empty.
+/// Rows are data rows counted from 1, blank lines not counted.
+///
+/// **Columns.** Each header name gets a role ([`detect_role`] lists the recognised names), unless
+/// `settings.roles` chooses one for that exact (trimmed) name. Columns that are not effects,
+/// precisions or labels are kept as extra columns of [`Studies`] for subgroups and moderators.
+///
+/// **Numbers.** See [`parse_number`]: `NA`, `N/A`, `.` and empty cells are missing; every
+/// non-empty cell of an effect or precision column must be a finite number, even one that ends up
+/// unused.
+///
+/// **Effects.** Each row uses the first of these sources whose cells are all filled in:
+///
+/// | Source                  | Effect `yi` | Sampling variance `vi`                          |
+/// |-------------------------|-------------|-------------------------------------------------|
+/// | `yi`, `vi`              | `yi`        | `vi` (must be > 0)                              |
+/// | `yi`, `sei`             | `yi`        | `sei²` (`sei` > 0)                              |
+/// | `yi`, `lower`, `upper`  | `yi`        | `((upper − lower) / (2z))²`, `z` the normal quantile at `(1 + ci_level_in)/2` |
+/// | `a`, `sa`, `b`, `sb`    | `a·b`       | `a²·sb² + b²·sa²` (first-order delta / Sobel; `sa`, `sb` > 0) |
+///
+/// Confidence limits must satisfy `lower < upper` and contain `yi`; limits more than 10% of the
+/// half-width away from symmetric around `yi` bring a warning. A row with no complete source is
+/// skipped with a warning naming its empty cells (as metafor's `na.omit` drops it).
+///
+/// Labels come from the study column; an empty cell or no such column gives "Study N", N the
+/// data row number.
+///
+/// # Errors
+/// [`Error::EmptyInput`], [`Error::HeaderOnly`], [`Error::Unreadable`], [`Error::TooManyCells`],
+/// [`Error::DuplicateColumn`], [`Error::MissingColumns`], [`Error::NotANumber`],
+/// [`Error::NotFinite`], [`Error::NotPositive`], [`Error::LimitsReversed`],
+/// [`Error::EstimateOutsideCi`], [`Error::BadVariance`], [`Error::Numerical`], [`Error::BadLevel`]
+/// (a `ci_level_in` outside (0, 1) with confidence-limit columns) and [`Error::NoStudies`] when
+/// every row is skipped.
+///
+/// ```
+/// use metapool::input::{read_studies, ReadSettings};
+/// let input = read_studies("study;yi;vi\nSmith 2001;1,5;0,04\n", &ReadSettings::default()).unwrap();
+/// assert_eq!(input.studies.yi(), [1.5]);
+/// assert_eq!(input.studies.labels(), ["Smith 2001"]);
+/// ```
+pub fn read_studies(text: &str, settings: &ReadSettings) -> Result<Input, Error> {
+    let table = table::read_table(text)?;
+    let headers = &table.headers;
+    let mut warnings = Vec::new();
+    let (columns, layout) = columns::assign_roles(headers, &settings.roles, &mut warnings)?;
+    columns::check_sources(headers, &layout)?;
+    let z = match layout.limits() {
+        Some(_) => Some(effects::ci_z(settings.ci_level_in)?),
+        None => None,
+    };
+    let others: Vec<usize> = (0..columns.len()).filter(|&j| columns[j].role == Role::Other).collect();
+
+    let (mut labels, mut rows, mut yis, mut vis) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut extra: Vec<ExtraColumn> =
+        others.iter().map(|&j| ExtraColumn { name: headers[j].clone(), cells: Vec::new() }).collect();
+    for row in &table.rows {
+        let label = layout.study.map(|j| row.cells[j].as_str()).filter(|l| !l.is_empty());
+        let who = match label {
+            Some(label) => format!("row {} ({label})", row.number),
+            None => format!("row {}", row.number),
+        };
+        match effects::row_effect(row, headers, &layout, table.decimal_comma, z, &who)? {
+            effects::Outcome::Used { yi, vi, warning } => {
+                labels.push(label.map_or_else(|| format!("Study {}", row.number), str::to_string));
+                rows.push(row.number);
+                yis.push(yi);
+                vis.push(vi);
+                warnings.extend(warning);
+                for (column, &j) in extra.iter_mut().zip(&others) {
+                    column.cells.push(row.cells[j].clone());
+                }
+            }
+            effects::Outcome::Skipped(reason) => warnings.push(format!("{who} skipped: {reason}")),
+        }
+    }
+    let studies = Studies::new(labels, rows, yis, vis, extra)?;
+    Ok(Input { studies, columns, warnings })
 }
