@@ -6,17 +6,62 @@ use std::collections::BTreeMap;
 
 /// Header names recognised for each role, already normalised (see [`normalize`]).
 const ALIASES: &[(Role, &[&str])] = &[
-    (Role::Study, &["study", "studies", "author", "authors", "label", "name", "trial", "slab", "id", "studyid"]),
-    (Role::Yi, &["yi", "y", "effect", "es", "estimate", "est", "te", "effectsize"]),
+    (
+        Role::Study,
+        &[
+            "study", "studies", "author", "authors", "label", "name", "trial", "slab", "id",
+            "studyid",
+        ],
+    ),
+    (
+        Role::Yi,
+        &[
+            "yi",
+            "y",
+            "effect",
+            "es",
+            "estimate",
+            "est",
+            "te",
+            "effectsize",
+        ],
+    ),
     (Role::Vi, &["vi", "v", "var", "variance"]),
-    (Role::Sei, &["sei", "se", "stderr", "standarderror", "sete", "sem"]),
+    (
+        Role::Sei,
+        &["sei", "se", "stderr", "standarderror", "sete", "sem"],
+    ),
     (
         Role::Lower,
-        &["lower", "lo", "low", "cilower", "cilb", "lci", "lcl", "ll", "lowerci", "lowerlimit", "lb"],
+        &[
+            "lower",
+            "lo",
+            "low",
+            "cilower",
+            "cilb",
+            "lci",
+            "lcl",
+            "ll",
+            "lowerci",
+            "lowerlimit",
+            "lb",
+        ],
     ),
     (
         Role::Upper,
-        &["upper", "hi", "high", "ciupper", "ciub", "uci", "ucl", "ul", "upperci", "upperlimit", "ub"],
+        &[
+            "upper",
+            "hi",
+            "high",
+            "ciupper",
+            "ciub",
+            "uci",
+            "ucl",
+            "ul",
+            "upperci",
+            "upperlimit",
+            "ub",
+        ],
     ),
     (Role::A, &["a", "apath", "patha"]),
     (Role::Sa, &["sa", "sea", "ase", "sepatha", "apathse"]),
@@ -27,7 +72,11 @@ const ALIASES: &[(Role, &[&str])] = &[
 /// A header name reduced for matching: lowercase, with every character that is not a letter or a
 /// digit dropped (`"CI lower"`, `"ci_lower"` and `"CI.Lower"` all become `"cilower"`).
 pub(crate) fn normalize(header: &str) -> String {
-    header.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+    header
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The role a header name gives its column.
@@ -135,27 +184,44 @@ pub(crate) fn assign_roles(
         if name.is_empty() {
             continue;
         }
-        if headers[..j].iter().any(|earlier| earlier.to_lowercase() == name.to_lowercase()) {
-            return Err(Error::DuplicateColumn { column: name.clone(), other: name.clone() });
+        if headers[..j]
+            .iter()
+            .any(|earlier| earlier.to_lowercase() == name.to_lowercase())
+        {
+            return Err(Error::DuplicateColumn {
+                column: name.clone(),
+                other: name.clone(),
+            });
         }
     }
     let overrides: BTreeMap<&str, Role> = overrides.iter().map(|(k, v)| (k.trim(), *v)).collect();
     for name in overrides.keys() {
         if !headers.iter().any(|h| h == name) {
-            warnings.push(format!("the role chosen for column '{name}' was not used: the header has no such column"));
+            warnings.push(format!(
+                "the role chosen for column '{name}' was not used: the header has no such column"
+            ));
         }
     }
     let mut columns = Vec::with_capacity(headers.len());
     let mut layout = Layout::default();
     for (j, name) in headers.iter().enumerate() {
-        let role = overrides.get(name.as_str()).copied().unwrap_or_else(|| detect_role(name));
+        let role = overrides
+            .get(name.as_str())
+            .copied()
+            .unwrap_or_else(|| detect_role(name));
         if let Some(slot) = layout.slot(role) {
             if let Some(first) = *slot {
-                return Err(Error::DuplicateColumn { column: name.clone(), other: headers[first].clone() });
+                return Err(Error::DuplicateColumn {
+                    column: name.clone(),
+                    other: headers[first].clone(),
+                });
             }
             *slot = Some(j);
         }
-        columns.push(ColumnInfo { name: name.clone(), role });
+        columns.push(ColumnInfo {
+            name: name.clone(),
+            role,
+        });
     }
     Ok((columns, layout))
 }
@@ -187,11 +253,20 @@ pub(crate) fn check_sources(headers: &[String], layout: &Layout) -> Result<(), E
         };
         return Err(Error::MissingColumns { message });
     }
-    let paths = [("a", layout.a), ("sa", layout.sa), ("b", layout.b), ("sb", layout.sb)];
+    let paths = [
+        ("a", layout.a),
+        ("sa", layout.sa),
+        ("b", layout.b),
+        ("sb", layout.sb),
+    ];
     let precision = [layout.vi, layout.sei, layout.lower, layout.upper];
     let found = if paths.iter().any(|(_, col)| col.is_some()) {
         let present: Vec<&str> = paths.iter().filter_map(|(_, col)| col.map(name)).collect();
-        let absent: Vec<&str> = paths.iter().filter(|(_, col)| col.is_none()).map(|(role, _)| *role).collect();
+        let absent: Vec<&str> = paths
+            .iter()
+            .filter(|(_, col)| col.is_none())
+            .map(|(role, _)| *role)
+            .collect();
         format!(
             "found the path column{} {} but not {}",
             plural(present.len()),
@@ -202,7 +277,11 @@ pub(crate) fn check_sources(headers: &[String], layout: &Layout) -> Result<(), E
         let present: Vec<&str> = precision.iter().flatten().map(|&j| name(j)).collect();
         format!("found {}, but no column for the effect", join_and(&present))
     } else {
-        let all: Vec<&str> = headers.iter().map(String::as_str).filter(|h| !h.is_empty()).collect();
+        let all: Vec<&str> = headers
+            .iter()
+            .map(String::as_str)
+            .filter(|h| !h.is_empty())
+            .collect();
         format!("the header has {}", join_and(&all))
     };
     Err(Error::MissingColumns {
@@ -289,9 +368,21 @@ mod tests {
     fn doc_table_lists_exactly_the_aliases() {
         let source = include_str!("columns.rs");
         for (role, names) in ALIASES {
-            let key = format!("/// | `{}`", serde_json::to_value(role).unwrap().as_str().unwrap());
-            let line = source.lines().find(|l| l.trim_start().starts_with(&key)).expect("role row in doc table");
-            let listed: Vec<&str> = line.rsplit('|').nth(1).unwrap().split(',').map(str::trim).collect();
+            let key = format!(
+                "/// | `{}`",
+                serde_json::to_value(role).unwrap().as_str().unwrap()
+            );
+            let line = source
+                .lines()
+                .find(|l| l.trim_start().starts_with(&key))
+                .expect("role row in doc table");
+            let listed: Vec<&str> = line
+                .rsplit('|')
+                .nth(1)
+                .unwrap()
+                .split(',')
+                .map(str::trim)
+                .collect();
             assert_eq!(listed, *names, "doc table row for {role:?}");
         }
     }
@@ -328,27 +419,48 @@ mod tests {
     fn duplicate_header_names_ignoring_case() {
         assert_eq!(
             roles(&["study", "yi", "vi", "Region", "region"]),
-            Err(Error::DuplicateColumn { column: "region".into(), other: "region".into() })
+            Err(Error::DuplicateColumn {
+                column: "region".into(),
+                other: "region".into()
+            })
         );
         assert_eq!(
             roles(&["yi", "vi", "YI"]),
-            Err(Error::DuplicateColumn { column: "YI".into(), other: "YI".into() })
+            Err(Error::DuplicateColumn {
+                column: "YI".into(),
+                other: "YI".into()
+            })
         );
     }
 
     #[test]
     fn empty_header_names_are_not_duplicates() {
-        assert_eq!(roles(&["yi", "", "vi", ""]).unwrap(), [Role::Yi, Role::Other, Role::Vi, Role::Other]);
+        assert_eq!(
+            roles(&["yi", "", "vi", ""]).unwrap(),
+            [Role::Yi, Role::Other, Role::Vi, Role::Other]
+        );
     }
 
     #[test]
     fn two_columns_with_one_role() {
         let err = roles(&["yi", "vi", "variance"]).unwrap_err();
-        assert_eq!(err, Error::DuplicateColumn { column: "variance".into(), other: "vi".into() });
-        assert_eq!(err.to_string(), "columns 'vi' and 'variance' give the same thing: keep one of them");
+        assert_eq!(
+            err,
+            Error::DuplicateColumn {
+                column: "variance".into(),
+                other: "vi".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "columns 'vi' and 'variance' give the same thing: keep one of them"
+        );
         assert_eq!(
             roles(&["author", "study", "yi", "vi"]),
-            Err(Error::DuplicateColumn { column: "study".into(), other: "author".into() })
+            Err(Error::DuplicateColumn {
+                column: "study".into(),
+                other: "author".into()
+            })
         );
     }
 
@@ -364,15 +476,25 @@ mod tests {
         let got: Vec<Role> = columns.iter().map(|c| c.role).collect();
         assert_eq!(got, [Role::Yi, Role::Other, Role::Vi]);
         assert_eq!((layout.yi, layout.sei, layout.vi), (Some(0), None, Some(2)));
-        assert_eq!(warnings, ["the role chosen for column 'missing' was not used: the header has no such column"]);
+        assert_eq!(
+            warnings,
+            ["the role chosen for column 'missing' was not used: the header has no such column"]
+        );
     }
 
     #[test]
     fn override_can_create_a_duplicate_role() {
         let mut overrides = BTreeMap::new();
         overrides.insert("sd".to_string(), Role::Sei);
-        let err = assign_roles(&headers(&["yi", "se", "sd"]), &overrides, &mut Vec::new()).unwrap_err();
-        assert_eq!(err, Error::DuplicateColumn { column: "sd".into(), other: "se".into() });
+        let err =
+            assign_roles(&headers(&["yi", "se", "sd"]), &overrides, &mut Vec::new()).unwrap_err();
+        assert_eq!(
+            err,
+            Error::DuplicateColumn {
+                column: "sd".into(),
+                other: "se".into()
+            }
+        );
     }
 
     #[test]
@@ -386,7 +508,10 @@ mod tests {
 
     #[test]
     fn yi_without_precision() {
-        assert_eq!(missing_message(&["study", "yi"]), "column yi has no precision: add vi, sei, or lower and upper");
+        assert_eq!(
+            missing_message(&["study", "yi"]),
+            "column yi has no precision: add vi, sei, or lower and upper"
+        );
         assert_eq!(
             missing_message(&["study", "Effect", "CI lower"]),
             "column Effect has no precision: there is a lower limit (CI lower) but no upper limit; add the upper limit, or give vi or sei"

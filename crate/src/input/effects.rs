@@ -10,7 +10,11 @@ use statrs::distribution::{ContinuousCDF, Normal};
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
     /// The row gives a study: its effect, its sampling variance, and perhaps a warning.
-    Used { yi: f64, vi: f64, warning: Option<String> },
+    Used {
+        yi: f64,
+        vi: f64,
+        warning: Option<String>,
+    },
     /// The row has no complete source; the reason names the empty cells.
     Skipped(String),
 }
@@ -58,14 +62,22 @@ pub(crate) fn row_effect(
     let n = row.number;
     let mut values: Vec<Option<f64>> = vec![None; headers.len()];
     for j in layout.numeric() {
-        values[j] = parse_number(&row.cells[j], decimal_comma).into_result(n, &headers[j], &row.cells[j])?;
+        values[j] = parse_number(&row.cells[j], decimal_comma).into_result(
+            n,
+            &headers[j],
+            &row.cells[j],
+        )?;
     }
     let value = |column: Option<usize>| column.and_then(|j| values[j]);
     let positive = |j: usize, x: f64| {
         if x > 0.0 {
             Ok(x)
         } else {
-            Err(Error::NotPositive { row: n, column: headers[j].clone(), value: row.cells[j].clone() })
+            Err(Error::NotPositive {
+                row: n,
+                column: headers[j].clone(),
+                value: row.cells[j].clone(),
+            })
         }
     };
     let usable = |vi: f64| {
@@ -78,11 +90,19 @@ pub(crate) fn row_effect(
 
     if let (Some(yi), Some(vi)) = (value(layout.yi), value(layout.vi)) {
         let vi = positive(layout.vi.unwrap_or_default(), vi)?;
-        return Ok(Outcome::Used { yi, vi, warning: None });
+        return Ok(Outcome::Used {
+            yi,
+            vi,
+            warning: None,
+        });
     }
     if let (Some(yi), Some(sei)) = (value(layout.yi), value(layout.sei)) {
         let sei = positive(layout.sei.unwrap_or_default(), sei)?;
-        return Ok(Outcome::Used { yi, vi: usable(sei * sei)?, warning: None });
+        return Ok(Outcome::Used {
+            yi,
+            vi: usable(sei * sei)?,
+            warning: None,
+        });
     }
     if let (Some([jy, jl, ju]), Some(z)) = (layout.limits(), z) {
         if let (Some(yi), Some(lower), Some(upper)) = (values[jy], values[jl], values[ju]) {
@@ -112,19 +132,31 @@ pub(crate) fn row_effect(
                     significant(above)
                 )
             });
-            return Ok(Outcome::Used { yi, vi: usable(se * se)?, warning });
+            return Ok(Outcome::Used {
+                yi,
+                vi: usable(se * se)?,
+                warning,
+            });
         }
     }
     if let Some([ja, jsa, jb, jsb]) = layout.paths() {
-        if let (Some(a), Some(sa), Some(b), Some(sb)) = (values[ja], values[jsa], values[jb], values[jsb]) {
+        if let (Some(a), Some(sa), Some(b), Some(sb)) =
+            (values[ja], values[jsa], values[jb], values[jsb])
+        {
             let sa = positive(jsa, sa)?;
             let sb = positive(jsb, sb)?;
             let yi = a * b;
             if !yi.is_finite() {
-                return Err(Error::Numerical { what: format!("the effect a·b of row {n}") });
+                return Err(Error::Numerical {
+                    what: format!("the effect a·b of row {n}"),
+                });
             }
             let vi = a * a * sb * sb + b * b * sa * sa;
-            return Ok(Outcome::Used { yi, vi: usable(vi)?, warning: None });
+            return Ok(Outcome::Used {
+                yi,
+                vi: usable(vi)?,
+                warning: None,
+            });
         }
     }
     Ok(Outcome::Skipped(skip_reason(row, headers, layout)))
@@ -136,7 +168,11 @@ fn skip_reason(row: &Row, headers: &[String], layout: &Layout) -> String {
     let mut columns: Vec<usize> = Vec::new();
     if let Some(yi) = layout.yi {
         let precision = [layout.vi, layout.sei].into_iter().flatten();
-        let cis = layout.limits().map(|[_, l, u]| [l, u]).into_iter().flatten();
+        let cis = layout
+            .limits()
+            .map(|[_, l, u]| [l, u])
+            .into_iter()
+            .flatten();
         let precision: Vec<usize> = precision.chain(cis).collect();
         if !precision.is_empty() {
             columns.push(yi);
@@ -185,7 +221,12 @@ mod tests {
         run_with(header, cells, false, 0.95)
     }
 
-    fn run_with(header: &str, cells: &str, decimal_comma: bool, level: f64) -> Result<Outcome, Error> {
+    fn run_with(
+        header: &str,
+        cells: &str,
+        decimal_comma: bool,
+        level: f64,
+    ) -> Result<Outcome, Error> {
         let sep = if decimal_comma { ';' } else { ',' };
         let headers: Vec<String> = header.split(sep).map(str::to_string).collect();
         let mut cells: Vec<String> = cells.split(sep).map(str::to_string).collect();
@@ -193,7 +234,14 @@ mod tests {
         let (_, layout) = assign_roles(&headers, &BTreeMap::new(), &mut Vec::new()).unwrap();
         let z = layout.limits().map(|_| ci_z(level).unwrap());
         let row = Row { number: 7, cells };
-        row_effect(&row, &headers, &layout, decimal_comma, z, "row 7 (Smith 2001)")
+        row_effect(
+            &row,
+            &headers,
+            &layout,
+            decimal_comma,
+            z,
+            "row 7 (Smith 2001)",
+        )
     }
 
     fn used(outcome: Result<Outcome, Error>) -> (f64, f64, Option<String>) {
@@ -238,8 +286,14 @@ mod tests {
 
     #[test]
     fn vi_preferred_to_sei_and_sei_to_limits() {
-        assert_eq!(used(run("yi,vi,sei,lower,upper", "0.5,0.04,0.3,0,1")).1, 0.04);
-        assert!(close(used(run("yi,vi,sei,lower,upper", "0.5,,0.3,0,1")).1, 0.09));
+        assert_eq!(
+            used(run("yi,vi,sei,lower,upper", "0.5,0.04,0.3,0,1")).1,
+            0.04
+        );
+        assert!(close(
+            used(run("yi,vi,sei,lower,upper", "0.5,,0.3,0,1")).1,
+            0.09
+        ));
         let (_, vi, _) = used(run("yi,vi,sei,lower,upper", "0.5,,,0,1"));
         assert!(close(vi, (1.0 / (2.0 * Z95)).powi(2)));
     }
@@ -284,9 +338,22 @@ mod tests {
     #[test]
     fn reversed_and_equal_limits() {
         let err = run("yi,lower,upper", "0.2,0.5,-0.1").unwrap_err();
-        assert_eq!(err, Error::LimitsReversed { row: 7, lower: "0.5".into(), upper: "-0.1".into() });
-        assert_eq!(err.to_string(), "row 7: the lower limit '0.5' is not below the upper limit '-0.1'");
-        assert!(matches!(run("yi,lower,upper", "0.2,0.2,0.2"), Err(Error::LimitsReversed { .. })));
+        assert_eq!(
+            err,
+            Error::LimitsReversed {
+                row: 7,
+                lower: "0.5".into(),
+                upper: "-0.1".into()
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "row 7: the lower limit '0.5' is not below the upper limit '-0.1'"
+        );
+        assert!(matches!(
+            run("yi,lower,upper", "0.2,0.2,0.2"),
+            Err(Error::LimitsReversed { .. })
+        ));
     }
 
     #[test]
@@ -294,7 +361,12 @@ mod tests {
         let err = run("yi,lower,upper", "1.5,0.1,0.9").unwrap_err();
         assert_eq!(
             err,
-            Error::EstimateOutsideCi { row: 7, value: "1.5".into(), lower: "0.1".into(), upper: "0.9".into() }
+            Error::EstimateOutsideCi {
+                row: 7,
+                value: "1.5".into(),
+                lower: "0.1".into(),
+                upper: "0.9".into()
+            }
         );
     }
 
@@ -309,37 +381,73 @@ mod tests {
     #[test]
     fn yi_sources_preferred_to_paths() {
         assert_eq!(used(run("yi,vi,a,sa,b,sb", "1,2,0.5,0.1,0.4,0.2")).0, 1.0);
-        assert!(close(used(run("yi,vi,a,sa,b,sb", ",,0.5,0.1,0.4,0.2")).0, 0.2));
+        assert!(close(
+            used(run("yi,vi,a,sa,b,sb", ",,0.5,0.1,0.4,0.2")).0,
+            0.2
+        ));
     }
 
     #[test]
     fn zero_paths_give_bad_variance() {
-        assert_eq!(run("a,sa,b,sb", "0,0.1,0,0.2"), Err(Error::BadVariance { row: 7, value: 0.0 }));
+        assert_eq!(
+            run("a,sa,b,sb", "0,0.1,0,0.2"),
+            Err(Error::BadVariance { row: 7, value: 0.0 })
+        );
     }
 
     #[test]
     fn overflow() {
-        assert_eq!(run("yi,sei", "1,1e200"), Err(Error::BadVariance { row: 7, value: f64::INFINITY }));
-        assert_eq!(run("yi,sei", "1,1e-200"), Err(Error::BadVariance { row: 7, value: 0.0 }));
-        assert!(matches!(run("a,sa,b,sb", "1e200,1,1e200,1"), Err(Error::Numerical { .. })));
-        assert!(matches!(run("yi,lower,upper", "0,-1e308,1e308"), Err(Error::BadVariance { .. })));
+        assert_eq!(
+            run("yi,sei", "1,1e200"),
+            Err(Error::BadVariance {
+                row: 7,
+                value: f64::INFINITY
+            })
+        );
+        assert_eq!(
+            run("yi,sei", "1,1e-200"),
+            Err(Error::BadVariance { row: 7, value: 0.0 })
+        );
+        assert!(matches!(
+            run("a,sa,b,sb", "1e200,1,1e200,1"),
+            Err(Error::Numerical { .. })
+        ));
+        assert!(matches!(
+            run("yi,lower,upper", "0,-1e308,1e308"),
+            Err(Error::BadVariance { .. })
+        ));
     }
 
     #[test]
     fn not_positive() {
         let err = run("yi,sei", "0.5,-0.2").unwrap_err();
-        assert_eq!(err.to_string(), "row 7, column sei: expected a positive number, found '-0.2'");
+        assert_eq!(
+            err.to_string(),
+            "row 7, column sei: expected a positive number, found '-0.2'"
+        );
         assert_eq!(
             run("yi,var", "0.5,0"),
-            Err(Error::NotPositive { row: 7, column: "var".into(), value: "0".into() })
+            Err(Error::NotPositive {
+                row: 7,
+                column: "var".into(),
+                value: "0".into()
+            })
         );
         assert_eq!(
             run("a,sa,b,sb", "0.5,0.1,0.4,-0.2"),
-            Err(Error::NotPositive { row: 7, column: "sb".into(), value: "-0.2".into() })
+            Err(Error::NotPositive {
+                row: 7,
+                column: "sb".into(),
+                value: "-0.2".into()
+            })
         );
         assert_eq!(
             run("a,SE(a),b,sb", "0.5,0,0.4,0.2"),
-            Err(Error::NotPositive { row: 7, column: "SE(a)".into(), value: "0".into() })
+            Err(Error::NotPositive {
+                row: 7,
+                column: "SE(a)".into(),
+                value: "0".into()
+            })
         );
     }
 
@@ -347,28 +455,51 @@ mod tests {
     fn unused_cells_must_still_be_numbers() {
         assert_eq!(
             run("yi,vi,sei", "0.5,0.04,0.2x"),
-            Err(Error::NotANumber { row: 7, column: "sei".into(), value: "0.2x".into() })
+            Err(Error::NotANumber {
+                row: 7,
+                column: "sei".into(),
+                value: "0.2x".into()
+            })
         );
         assert_eq!(
             run("yi,vi,a,sa,b,sb", "0.5,0.04,,,NaN,"),
-            Err(Error::NotFinite { row: 7, column: "b".into(), value: "NaN".into() })
+            Err(Error::NotFinite {
+                row: 7,
+                column: "b".into(),
+                value: "NaN".into()
+            })
         );
         let err = run("yi,vi", "abc,0.1").unwrap_err();
-        assert_eq!(err.to_string(), "row 7, column yi: expected a number, found 'abc'");
+        assert_eq!(
+            err.to_string(),
+            "row 7, column yi: expected a number, found 'abc'"
+        );
     }
 
     #[test]
     fn unicode_minus_and_decimal_comma() {
-        assert_eq!(used(run_with("yi;vi", "\u{2212}0,5;0,04", true, 0.95)), (-0.5, 0.04, None));
+        assert_eq!(
+            used(run_with("yi;vi", "\u{2212}0,5;0,04", true, 0.95)),
+            (-0.5, 0.04, None)
+        );
     }
 
     #[test]
     fn skipped_rows_name_their_empty_cells() {
         assert_eq!(skipped(run("yi,vi", "0.5,")), "empty cell in vi");
         assert_eq!(skipped(run("yi,vi", "NA,NA")), "empty cells in yi and vi");
-        assert_eq!(skipped(run("yi,vi,sei", "0.5,,")), "empty cells in vi and sei");
-        assert_eq!(skipped(run("yi,lower,upper", "0.5,0.1,")), "empty cell in upper");
-        assert_eq!(skipped(run("yi,vi,a,sa,b,sb", ",0.1,0.5,,0.4,0.2")), "empty cells in yi and sa");
+        assert_eq!(
+            skipped(run("yi,vi,sei", "0.5,,")),
+            "empty cells in vi and sei"
+        );
+        assert_eq!(
+            skipped(run("yi,lower,upper", "0.5,0.1,")),
+            "empty cell in upper"
+        );
+        assert_eq!(
+            skipped(run("yi,vi,a,sa,b,sb", ",0.1,0.5,,0.4,0.2")),
+            "empty cells in yi and sa"
+        );
         // A lone lower column is no source, so its empty cell is not the reason.
         assert_eq!(skipped(run("yi,vi,lower", "0.5,,")), "empty cell in vi");
     }

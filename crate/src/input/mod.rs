@@ -46,7 +46,10 @@ pub struct ReadSettings {
 
 impl Default for ReadSettings {
     fn default() -> Self {
-        ReadSettings { ci_level_in: 0.95, roles: BTreeMap::new() }
+        ReadSettings {
+            ci_level_in: 0.95,
+            roles: BTreeMap::new(),
+        }
     }
 }
 
@@ -122,13 +125,23 @@ pub fn read_studies(text: &str, settings: &ReadSettings) -> Result<Input, Error>
         Some(_) => Some(effects::ci_z(settings.ci_level_in)?),
         None => None,
     };
-    let others: Vec<usize> = (0..columns.len()).filter(|&j| columns[j].role == Role::Other).collect();
+    let others: Vec<usize> = (0..columns.len())
+        .filter(|&j| columns[j].role == Role::Other)
+        .collect();
 
     let (mut labels, mut rows, mut yis, mut vis) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    let mut extra: Vec<ExtraColumn> =
-        others.iter().map(|&j| ExtraColumn { name: headers[j].clone(), cells: Vec::new() }).collect();
+    let mut extra: Vec<ExtraColumn> = others
+        .iter()
+        .map(|&j| ExtraColumn {
+            name: headers[j].clone(),
+            cells: Vec::new(),
+        })
+        .collect();
     for row in &table.rows {
-        let label = layout.study.map(|j| row.cells[j].as_str()).filter(|l| !l.is_empty());
+        let label = layout
+            .study
+            .map(|j| row.cells[j].as_str())
+            .filter(|l| !l.is_empty());
         let who = match label {
             Some(label) => format!("row {} ({label})", row.number),
             None => format!("row {}", row.number),
@@ -148,5 +161,9 @@ pub fn read_studies(text: &str, settings: &ReadSettings) -> Result<Input, Error>
         }
     }
     let studies = Studies::new(labels, rows, yis, vis, extra)?;
-    Ok(Input { studies, columns, warnings })
+    Ok(Input {
+        studies,
+        columns,
+        warnings,
+    })
 }

@@ -93,7 +93,10 @@ pub fn parse_number(cell: &str, decimal_comma: bool) -> NumberCell {
     }
     // `f64::from_str` also takes words such as "infinity"; only digits, signs, the decimal point
     // and exponent marks may reach it.
-    if !text.chars().all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E')) {
+    if !text
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'))
+    {
         return NumberCell::NotANumber;
     }
     match text.parse::<f64>() {
@@ -105,12 +108,18 @@ pub fn parse_number(cell: &str, decimal_comma: bool) -> NumberCell {
 
 /// Whether a trimmed cell is one of the missing-value markers.
 fn is_missing(cell: &str) -> bool {
-    cell.is_empty() || cell == "." || cell.eq_ignore_ascii_case("na") || cell.eq_ignore_ascii_case("n/a")
+    cell.is_empty()
+        || cell == "."
+        || cell.eq_ignore_ascii_case("na")
+        || cell.eq_ignore_ascii_case("n/a")
 }
 
 /// `NaN`, `inf`, `infinity` in any case, with an optional sign.
 fn is_non_finite_word(text: &str) -> bool {
-    let word = text.strip_prefix(['+', '-']).unwrap_or(text).to_ascii_lowercase();
+    let word = text
+        .strip_prefix(['+', '-'])
+        .unwrap_or(text)
+        .to_ascii_lowercase();
     matches!(word.as_str(), "nan" | "inf" | "infinity")
 }
 
@@ -155,7 +164,11 @@ mod tests {
     #[test]
     fn unicode_minus_signs() {
         for minus in ['\u{2212}', '\u{2013}', '\u{fe63}', '\u{ff0d}'] {
-            assert_eq!(parse_number(&format!("{minus}0.3"), false), Number(-0.3), "{minus:?}");
+            assert_eq!(
+                parse_number(&format!("{minus}0.3"), false),
+                Number(-0.3),
+                "{minus:?}"
+            );
         }
     }
 
@@ -173,14 +186,26 @@ mod tests {
 
     #[test]
     fn non_finite_words() {
-        for cell in ["NaN", "nan", "inf", "-inf", "+Inf", "Infinity", "-INFINITY", "\u{2212}Inf", "1e999"] {
+        for cell in [
+            "NaN",
+            "nan",
+            "inf",
+            "-inf",
+            "+Inf",
+            "Infinity",
+            "-INFINITY",
+            "\u{2212}Inf",
+            "1e999",
+        ] {
             assert_eq!(parse_number(cell, false), NotFinite, "{cell:?}");
         }
     }
 
     #[test]
     fn text_is_not_a_number() {
-        for cell in ["abc", "0.5a", "1 000", "--1", "1..2", "e", "-", "+", "0x10", "1_000", "infinite", "½"] {
+        for cell in [
+            "abc", "0.5a", "1 000", "--1", "1..2", "e", "-", "+", "0x10", "1_000", "infinite", "½",
+        ] {
             assert_eq!(parse_number(cell, false), NotANumber, "{cell:?}");
         }
     }
@@ -189,13 +214,27 @@ mod tests {
     fn errors_name_row_column_and_cell_as_typed() {
         assert_eq!(
             parse_number(" abc ", false).into_result(3, "vi", " abc "),
-            Err(Error::NotANumber { row: 3, column: "vi".into(), value: "abc".into() })
+            Err(Error::NotANumber {
+                row: 3,
+                column: "vi".into(),
+                value: "abc".into()
+            })
         );
         assert_eq!(
             parse_number("-Inf", false).into_result(2, "yi", "-Inf"),
-            Err(Error::NotFinite { row: 2, column: "yi".into(), value: "-Inf".into() })
+            Err(Error::NotFinite {
+                row: 2,
+                column: "yi".into(),
+                value: "-Inf".into()
+            })
         );
-        assert_eq!(parse_number("NA", false).into_result(1, "yi", "NA"), Ok(None));
-        assert_eq!(parse_number("\u{2212}1", false).into_result(1, "yi", "\u{2212}1"), Ok(Some(-1.0)));
+        assert_eq!(
+            parse_number("NA", false).into_result(1, "yi", "NA"),
+            Ok(None)
+        );
+        assert_eq!(
+            parse_number("\u{2212}1", false).into_result(1, "yi", "\u{2212}1"),
+            Ok(Some(-1.0))
+        );
     }
 }

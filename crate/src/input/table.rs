@@ -22,7 +22,8 @@ pub(crate) struct Table {
 
 /// Whether a line holds nothing but whitespace, quotes and separators.
 fn is_blank_line(line: &str) -> bool {
-    line.chars().all(|c| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\u{feff}'))
+    line.chars()
+        .all(|c| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\u{feff}'))
 }
 
 /// The separator of the text, judged from its header line (the first line that is not blank):
@@ -103,7 +104,10 @@ pub(crate) fn read_table(text: &str) -> Result<Table, Error> {
     let mut rows: Vec<Row> = Vec::new();
     for record in reader.records() {
         let number = rows.len() + 1;
-        let record = record.map_err(|e| Error::Unreadable { row: number, message: e.to_string() })?;
+        let record = record.map_err(|e| Error::Unreadable {
+            row: number,
+            message: e.to_string(),
+        })?;
         let cells: Vec<String> = record.iter().map(|c| trim_cell(c).to_string()).collect();
         if cells.iter().all(String::is_empty) {
             continue;
@@ -119,9 +123,16 @@ pub(crate) fn read_table(text: &str) -> Result<Table, Error> {
         let expected = header.len();
         let mut cells = cells;
         if cells.len() > expected {
-            let found = cells.iter().rposition(|c| !c.is_empty()).map_or(0, |j| j + 1);
+            let found = cells
+                .iter()
+                .rposition(|c| !c.is_empty())
+                .map_or(0, |j| j + 1);
             if found > expected {
-                return Err(Error::TooManyCells { row: number, found, expected });
+                return Err(Error::TooManyCells {
+                    row: number,
+                    found,
+                    expected,
+                });
             }
         }
         cells.resize(expected, String::new());
@@ -143,7 +154,11 @@ pub(crate) fn read_table(text: &str) -> Result<Table, Error> {
     if rows.is_empty() {
         return Err(Error::HeaderOnly);
     }
-    Ok(Table { headers, rows, decimal_comma: delimiter != b',' })
+    Ok(Table {
+        headers,
+        rows,
+        decimal_comma: delimiter != b',',
+    })
 }
 
 #[cfg(test)]
@@ -151,7 +166,11 @@ mod tests {
     use super::*;
 
     fn cells(table: &Table) -> Vec<Vec<&str>> {
-        table.rows.iter().map(|r| r.cells.iter().map(String::as_str).collect()).collect()
+        table
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(String::as_str).collect())
+            .collect()
     }
 
     fn numbers(table: &Table) -> Vec<usize> {
@@ -173,16 +192,23 @@ mod tests {
 
     #[test]
     fn comma_separated_with_quotes() {
-        let t = read_table("study,yi,vi\n\"Smith, 2001\",0.5,0.1\n\"O\"\"Brien\",0.2,0.3\n").unwrap();
+        let t =
+            read_table("study,yi,vi\n\"Smith, 2001\",0.5,0.1\n\"O\"\"Brien\",0.2,0.3\n").unwrap();
         assert_eq!(t.headers, ["study", "yi", "vi"]);
-        assert_eq!(cells(&t), [["Smith, 2001", "0.5", "0.1"], ["O\"Brien", "0.2", "0.3"]]);
+        assert_eq!(
+            cells(&t),
+            [["Smith, 2001", "0.5", "0.1"], ["O\"Brien", "0.2", "0.3"]]
+        );
         assert!(!t.decimal_comma);
     }
 
     #[test]
     fn quoted_cell_may_span_lines() {
         let t = read_table("study,yi,vi\n\"Smith\n2001\",0.5,0.1\nJones,1,2\n").unwrap();
-        assert_eq!(cells(&t), [["Smith\n2001", "0.5", "0.1"], ["Jones", "1", "2"]]);
+        assert_eq!(
+            cells(&t),
+            [["Smith\n2001", "0.5", "0.1"], ["Jones", "1", "2"]]
+        );
         assert_eq!(numbers(&t), [1, 2]);
     }
 
@@ -226,8 +252,18 @@ mod tests {
     #[test]
     fn too_many_cells() {
         let err = read_table("study,yi,vi\nA,1,2\nB,3,4,5,\n").unwrap_err();
-        assert_eq!(err, Error::TooManyCells { row: 2, found: 4, expected: 3 });
-        assert_eq!(err.to_string(), "row 2: has 4 cells but the header has 3 columns");
+        assert_eq!(
+            err,
+            Error::TooManyCells {
+                row: 2,
+                found: 4,
+                expected: 3
+            }
+        );
+        assert_eq!(
+            err.to_string(),
+            "row 2: has 4 cells but the header has 3 columns"
+        );
     }
 
     #[test]
@@ -240,7 +276,10 @@ mod tests {
     #[test]
     fn header_only() {
         assert_eq!(read_table("study,yi,vi"), Err(Error::HeaderOnly));
-        assert_eq!(read_table("study,yi,vi\r\n\r\n,,\r\n"), Err(Error::HeaderOnly));
+        assert_eq!(
+            read_table("study,yi,vi\r\n\r\n,,\r\n"),
+            Err(Error::HeaderOnly)
+        );
     }
 
     #[test]
@@ -248,9 +287,15 @@ mod tests {
         let err = read_table("study,yi,vi\nA,1,2\n\"B,3,4\nC,5,6\n").unwrap_err();
         assert_eq!(
             err,
-            Error::Unreadable { row: 2, message: "a cell opens with a quote mark (\") that is never closed".into() }
+            Error::Unreadable {
+                row: 2,
+                message: "a cell opens with a quote mark (\") that is never closed".into()
+            }
         );
-        assert_eq!(err.to_string(), "row 2: cannot read the row (a cell opens with a quote mark (\") that is never closed)");
+        assert_eq!(
+            err.to_string(),
+            "row 2: cannot read the row (a cell opens with a quote mark (\") that is never closed)"
+        );
         let err = read_table("\"study,yi,vi\nA,1,2\n").unwrap_err();
         assert_eq!(err.row(), Some(1));
     }
@@ -258,9 +303,15 @@ mod tests {
     #[test]
     fn quote_scanner_follows_csv_rules() {
         assert!(!ends_inside_quotes("a,\"b\"\n", b','));
-        assert!(!ends_inside_quotes("a,b\"c\n", b','), "a quote inside a cell is literal");
+        assert!(
+            !ends_inside_quotes("a,b\"c\n", b','),
+            "a quote inside a cell is literal"
+        );
         assert!(!ends_inside_quotes("a,\"b\"\"c\"\n", b','));
-        assert!(!ends_inside_quotes("a,\"b\"c\"\n", b','), "after the closing quote the cell goes on unquoted");
+        assert!(
+            !ends_inside_quotes("a,\"b\"c\"\n", b','),
+            "after the closing quote the cell goes on unquoted"
+        );
         assert!(ends_inside_quotes("a,\"b\n", b','));
         assert!(ends_inside_quotes("a;\"b\"\"\n", b';'));
         assert!(!ends_inside_quotes("a\t\"b\"\t", b'\t'));
