@@ -1,8 +1,110 @@
 //! metapool: meta-analysis whose every pooled number matches R's metafor.
+//!
+//! The one entry point is [`analyze`]: an analysis [`Document`] (the data as CSV text plus the
+//! options) in, a [`Report`] out. The command line and the page both call it; the page through the
+//! wasm bindings in `wasm.rs`, which only convert types.
+//!
+//! ```
+//! let doc = metapool::Document {
+//!     data: "study,yi,vi\nA,0.1,0.01\nB,0.5,0.02\nC,0.9,0.03\n".into(),
+//!     options: metapool::Options { method: Some("DL".into()), ..Default::default() },
+//! };
+//! let report = metapool::analyze(&doc).unwrap();
+//! assert_eq!(report.k, 3);
+//! assert_eq!(report.overall.method, "DL");
+//! ```
 
+pub mod dist;
 pub mod error;
+pub mod heterogeneity;
 pub mod input;
+pub mod model;
+pub mod report;
+pub mod roots;
 pub mod studies;
+pub mod tau2;
+pub mod text;
+pub mod wls;
 
 pub use error::Error;
+pub use report::Report;
 pub use studies::Studies;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// An analysis document: the data and the options. This is what a share link carries.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    /// The data as CSV or TSV text with a header row.
+    pub data: String,
+    #[serde(default)]
+    pub options: Options,
+}
+
+/// Options, named as the CLI's flags without dashes. Missing options take their defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Options {
+    /// FE, DL, REML (default), ML, PM, HS, SJ, HE or EB.
+    pub method: Option<String>,
+    /// z (default) or hksj.
+    pub ci: Option<String>,
+    /// Level of every interval in the output (default 0.95).
+    pub level: Option<f64>,
+    /// Level of the confidence limits given in the data (default 0.95).
+    pub ci_level_in: Option<f64>,
+    /// Column roles chosen by the user, by header name (e.g. {"logOR": "yi"}).
+    pub roles: Option<BTreeMap<String, input::Role>>,
+}
+
+/// Settings validated from [`Options`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validated {
+    pub model: model::Settings,
+    pub read: input::ReadSettings,
+}
+
+impl Options {
+    /// Validates the options once, at the door.
+    ///
+    /// # Errors
+    /// [`Error::BadOption`] for an unknown method or CI type, [`Error::BadLevel`] for a level
+    /// outside (0, 1).
+    pub fn validate(&self) -> Result<Validated, Error> {
+        let method = match &self.method {
+            Some(m) => tau2::Method::parse(m)?,
+            None => tau2::Method::REML,
+        };
+        let ci = match &self.ci {
+            Some(c) => model::CiType::parse(c)?,
+            None => model::CiType::Z,
+        };
+        let level = model::check_level("level", self.level.unwrap_or(0.95))?;
+        let ci_level_in = model::check_level("ci-level-in", self.ci_level_in.unwrap_or(0.95))?;
+        Ok(Validated {
+            model: model::Settings { method, ci, level },
+            read: input::ReadSettings { ci_level_in, roles: self.roles.clone().unwrap_or_default() },
+        })
+    }
+}
+
+/// Runs an analysis: reads the data, fits the model, builds the report.
+///
+/// # Errors
+/// Any [`Error`]: bad options, unreadable or invalid data (with row, column and value), or an
+/// estimator that does not converge.
+pub fn analyze(doc: &Document) -> Result<Report, Error> {
+    let settings = doc.options.validate()?;
+    let input = input::read_studies(&doc.data, &settings.read)?;
+    let fit = model::fit(&input.studies, &settings.model)?;
+    let mut warnings = input.warnings;
+    warnings.extend(fit.warnings.iter().cloned());
+    Ok(Report {
+        k: fit.k,
+        overall: report::Overall::from_fit(&fit),
+        studies: report::study_rows(&input.studies, &fit),
+        columns: input.columns,
+        warnings,
+    })
+}

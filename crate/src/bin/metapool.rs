@@ -1,1 +1,132 @@
-fn main() {}
+//! The command line: `metapool FILE|- [--method M] [--ci z|hksj] [--level L] [--ci-level-in L] [--json]`.
+//!
+//! Reads the data, calls [`metapool::analyze`], prints the readable report or the JSON report.
+//! Every error exits with code 2 and one line naming the row, column and value; with `--json` the
+//! same as `{"error": {"message", "row", "column"}}` on stdout.
+
+use metapool::{analyze, Document, Error, Options};
+use std::io::Read;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--json]";
+
+const HELP: &str = "metapool — meta-analysis that matches R's metafor
+
+usage: metapool FILE|- [options]
+
+  FILE            CSV or TSV file with a header row (- reads standard input)
+  --method M      FE, DL, REML (default), ML, PM, HS, SJ, HE or EB
+  --ci C          z (Wald-type, default) or hksj (Knapp-Hartung, t with k-1 df)
+  --level L       level of every interval in the output (default 0.95)
+  --ci-level-in L level of the lower/upper limits given in the data (default 0.95)
+  --json          print the report as one JSON object
+  -h, --help      show this help
+
+Columns: study, yi with vi, sei, or lower and upper; or the mediation paths a, sa, b, sb.
+See the README for the accepted column names.";
+
+/// A command-line problem that is not an analysis error (bad flags, unreadable file).
+struct Usage(String);
+
+struct Args {
+    file: String,
+    options: Options,
+    json: bool,
+}
+
+fn parse_level(option: &str, value: &str) -> Result<f64, Error> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|l| l.is_finite() && *l > 0.0 && *l < 1.0)
+        .ok_or_else(|| Error::BadLevel { option: option.into(), value: value.into() })
+}
+
+fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
+    use lexopt::prelude::*;
+    let mut parser = lexopt::Parser::from_env();
+    let mut file = None;
+    let mut options = Options::default();
+    let mut level_err = None;
+    let text = |v: std::ffi::OsString| v.to_string_lossy().into_owned();
+    let bad = |e: lexopt::Error| Usage(format!("{e}; {USAGE}"));
+    while let Some(arg) = parser.next().map_err(bad)? {
+        match arg {
+            Long("method") => options.method = Some(text(parser.value().map_err(bad)?)),
+            Long("ci") => options.ci = Some(text(parser.value().map_err(bad)?)),
+            Long("level") => {
+                let v = text(parser.value().map_err(bad)?);
+                match parse_level("level", &v) {
+                    Ok(l) => options.level = Some(l),
+                    Err(e) => level_err = level_err.or(Some(e)),
+                }
+            }
+            Long("ci-level-in") => {
+                let v = text(parser.value().map_err(bad)?);
+                match parse_level("ci-level-in", &v) {
+                    Ok(l) => options.ci_level_in = Some(l),
+                    Err(e) => level_err = level_err.or(Some(e)),
+                }
+            }
+            Long("json") => *json = true,
+            Short('h') | Long("help") => {
+                println!("{HELP}");
+                std::process::exit(0);
+            }
+            Value(v) if file.is_none() => file = Some(text(v)),
+            Value(v) => return Err(Usage(format!("unexpected argument '{}'; {USAGE}", text(v)))),
+            _ => return Err(bad(arg.unexpected())),
+        }
+    }
+    let file = file.ok_or_else(|| Usage(format!("no input file given; {USAGE}")))?;
+    Ok(match level_err {
+        Some(e) => Err(e),
+        None => Ok(Args { file, options, json: *json }),
+    })
+}
+
+fn read_input(file: &str) -> Result<String, Usage> {
+    let mut bytes = Vec::new();
+    let result = if file == "-" {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_end(&mut bytes)).map(|_| ())
+    };
+    result.map_err(|e| Usage(format!("cannot read '{file}': {e}")))?;
+    String::from_utf8(bytes).map_err(|_| Usage(format!("'{file}' is not UTF-8 text: save it as UTF-8 CSV")))
+}
+
+fn fail(json: bool, message: String, row: Option<usize>, column: Option<&str>) -> ExitCode {
+    if json {
+        let err = serde_json::json!({ "error": { "message": message, "row": row, "column": column } });
+        println!("{err}");
+    } else {
+        eprintln!("metapool: {message}");
+    }
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let mut json = std::env::args().any(|a| a == "--json");
+    let args = match parse_args(&mut json) {
+        Err(Usage(m)) => return fail(json, m, None, None),
+        Ok(Err(e)) => return fail(json, e.to_string(), e.row(), e.column()),
+        Ok(Ok(a)) => a,
+    };
+    let data = match read_input(&args.file) {
+        Ok(d) => d,
+        Err(Usage(m)) => return fail(json, m, None, None),
+    };
+    match analyze(&Document { data, options: args.options }) {
+        Ok(report) => {
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report).expect("a report always serializes"));
+            } else {
+                print!("{}", metapool::text::render(&report));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(json, e.to_string(), e.row(), e.column()),
+    }
+}

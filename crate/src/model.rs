@@ -1,0 +1,240 @@
+//! Common-effect and random-effects models: the pooled estimate, its test, its confidence and
+//! prediction intervals, and the heterogeneity statistics, as metafor's `rma.uni()`, `predict()`
+//! and `confint()` compute them.
+//!
+//! # Formulas
+//! With wᵢ = 1/(vᵢ + τ̂²) (τ̂² = 0 for FE): μ̂ = Σwᵢyᵢ/Σwᵢ and Var(μ̂) = 1/Σwᵢ.
+//! - `z`: Wald-type test and CI, μ̂ ± z_{1−α/2}·SE.
+//! - `hksj`: Knapp & Hartung (2003) / Sidik & Jonkman (2002): SE² = s²/Σwᵢ with
+//!   s² = Σwᵢ(yᵢ − μ̂)²/(k − 1) (not truncated at 1, as metafor's `test = "knha"`), t(k − 1).
+//! - Prediction interval: μ̂ ± c·√(SE² + τ̂²), with c the same normal or t(k − 1) quantile
+//!   (metafor's `predict()`); not given under FE.
+//!
+//! # References
+//! Knapp G, Hartung J (2003). Improved tests for a random effects meta-regression with a single
+//! covariate. *Statistics in Medicine* 22(17), 2693–2710. doi:10.1002/sim.1482.
+//! Sidik K, Jonkman JN (2002). *Statistics in Medicine* 21(21), 3153–3159.
+//! Riley RD, Higgins JPT, Deeks JJ (2011). Interpretation of random effects meta-analyses.
+//! *BMJ* 342, d549.
+
+use crate::dist;
+use crate::error::Error;
+use crate::heterogeneity::{self, QTest};
+use crate::studies::Studies;
+use crate::tau2::{self, Method, Problem, Tau2};
+use crate::wls::{Design, Wls};
+use serde::Serialize;
+
+/// How the CI and test of the pooled estimate are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum CiType {
+    /// Wald-type: normal distribution.
+    #[serde(rename = "z")]
+    Z,
+    /// Knapp–Hartung (Hartung–Knapp–Sidik–Jonkman): t with k − 1 df.
+    #[serde(rename = "hksj")]
+    Hksj,
+}
+
+impl CiType {
+    pub const ALL: [CiType; 2] = [CiType::Z, CiType::Hksj];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            CiType::Z => "z",
+            CiType::Hksj => "hksj",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CiType::Z => "Wald-type (normal)",
+            CiType::Hksj => "Knapp–Hartung (t)",
+        }
+    }
+
+    /// Parses a code case-insensitively; metafor's `knha` means `hksj`.
+    pub fn parse(s: &str) -> Result<CiType, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "z" | "wald" => Ok(CiType::Z),
+            "hksj" | "knha" | "kh" | "hk" => Ok(CiType::Hksj),
+            _ => Err(Error::BadOption {
+                option: "ci".into(),
+                value: s.into(),
+                allowed: "z, hksj".into(),
+            }),
+        }
+    }
+}
+
+/// Validated model settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    pub method: Method,
+    pub ci: CiType,
+    /// Level of every interval, in (0, 1).
+    pub level: f64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { method: Method::REML, ci: CiType::Z, level: 0.95 }
+    }
+}
+
+/// Validates a level: a finite number strictly between 0 and 1.
+pub fn check_level(option: &str, level: f64) -> Result<f64, Error> {
+    if level.is_finite() && level > 0.0 && level < 1.0 {
+        Ok(level)
+    } else {
+        Err(Error::BadLevel { option: option.into(), value: level.to_string() })
+    }
+}
+
+/// The pooled estimate with its inference. Fields are `None` where they do not apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pooled {
+    pub estimate: f64,
+    pub se: Option<f64>,
+    pub stat: Option<f64>,
+    /// Degrees of freedom of the t distribution under `hksj`.
+    pub df: Option<usize>,
+    pub p: Option<f64>,
+    pub ci: Option<(f64, f64)>,
+    pub pi: Option<(f64, f64)>,
+}
+
+/// A fitted model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fit {
+    pub settings: Settings,
+    pub k: usize,
+    pub tau2: Tau2,
+    pub pooled: Pooled,
+    pub q: QTest,
+    pub i2: Option<f64>,
+    pub h2: Option<f64>,
+    pub tau2_ci: Option<(f64, f64)>,
+    pub i2_ci: Option<(f64, f64)>,
+    pub h2_ci: Option<(f64, f64)>,
+    /// Weight of each study in percent.
+    pub weights: Vec<f64>,
+    pub warnings: Vec<String>,
+}
+
+/// Fits the model to the studies.
+///
+/// # Errors
+/// When an iterative τ² estimator does not converge or the numbers overflow.
+///
+/// # Example
+/// ```
+/// use metapool::{model::{fit, Settings}, Studies};
+/// let studies = Studies::from_effects(&[0.1, 0.5, 0.9], &[0.01, 0.02, 0.03]).unwrap();
+/// let f = fit(&studies, &Settings::default()).unwrap();
+/// assert!(f.pooled.estimate > 0.1 && f.pooled.estimate < 0.9);
+/// ```
+pub fn fit(studies: &Studies, settings: &Settings) -> Result<Fit, Error> {
+    let design = Design::intercept(studies.k());
+    let problem = Problem { y: studies.yi(), v: studies.vi(), design: &design };
+    fit_problem(&problem, settings)
+}
+
+/// Fits the intercept-only model to a problem (effects, variances, design).
+pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error> {
+    let k = problem.k();
+    let df = problem.df();
+    let mut warnings = Vec::new();
+    let tau2 = tau2::estimate(settings.method, problem)?;
+    let wls = Wls::at_tau2(problem.design, problem.y, problem.v, tau2.value)?;
+    let estimate = wls.beta[0];
+    let mut var = wls.a_inv[(0, 0)];
+    let alpha = 1.0 - settings.level;
+
+    // Test and CI of the pooled estimate.
+    let (crit, t_df) = match settings.ci {
+        CiType::Z => (Some(dist::qnorm_upper(alpha / 2.0)), None),
+        CiType::Hksj if df == 0 => {
+            warnings.push(
+                "Knapp–Hartung needs at least two studies: the test and intervals of the pooled estimate are left empty."
+                    .to_string(),
+            );
+            (None, None)
+        }
+        CiType::Hksj => {
+            let rss = wls.rss();
+            var *= if rss <= f64::EPSILON { 0.0 } else { rss / df as f64 };
+            (Some(dist::qt_upper(alpha / 2.0, df as f64)), Some(df))
+        }
+    };
+    if settings.ci == CiType::Hksj && settings.method.is_common() {
+        warnings.push(
+            "The Knapp–Hartung adjustment is meant for random-effects models; it is applied here to a common-effect model as metafor does."
+                .to_string(),
+        );
+    }
+    let se = var.sqrt();
+    let pooled = match crit {
+        None => Pooled { estimate, se: None, stat: None, df: None, p: None, ci: None, pi: None },
+        Some(c) => {
+            let (stat, p) = if se > 0.0 {
+                let stat = estimate / se;
+                let p = match t_df {
+                    Some(d) => dist::pt_two_sided(stat, d as f64),
+                    None => dist::pnorm_two_sided(stat),
+                };
+                (Some(stat), Some(p))
+            } else {
+                warnings.push(
+                    "The effects agree exactly, so the Knapp–Hartung standard error is 0: no test statistic or p-value."
+                        .to_string(),
+                );
+                (None, None)
+            };
+            let pi = if settings.method.is_common() {
+                None
+            } else {
+                let s = (var + tau2.value).sqrt();
+                Some((estimate - c * s, estimate + c * s))
+            };
+            Pooled {
+                estimate,
+                se: Some(se),
+                stat,
+                df: t_df,
+                p,
+                ci: Some((estimate - c * se, estimate + c * se)),
+                pi,
+            }
+        }
+    };
+    if !pooled.estimate.is_finite() || !se.is_finite() {
+        return Err(Error::Numerical { what: "the pooled estimate".into() });
+    }
+
+    // Heterogeneity.
+    let q = heterogeneity::q_test(problem)?;
+    let (mut i2, mut h2, mut tau2_ci, mut i2_ci, mut h2_ci) = (None, None, None, None, None);
+    if let Some(vt) = q.typical_v {
+        if settings.method.is_common() {
+            i2 = Some(heterogeneity::i2_from_q(q.q, df));
+            h2 = Some(q.q / df as f64);
+        } else {
+            i2 = Some(heterogeneity::i2(tau2.value, vt));
+            h2 = Some(heterogeneity::h2(tau2.value, vt));
+            let (lo, hi) = heterogeneity::tau2_ci(problem, settings.level)?;
+            tau2_ci = Some((lo, hi));
+            i2_ci = Some((heterogeneity::i2(lo, vt), heterogeneity::i2(hi, vt)));
+            h2_ci = Some((heterogeneity::h2(lo, vt), heterogeneity::h2(hi, vt)));
+        }
+    } else {
+        warnings.push(
+            "With a single study there is no heterogeneity to estimate: tau^2 is set to 0 and I^2, H^2 and the Q test are left empty."
+                .to_string(),
+        );
+    }
+
+    let sum_w = wls.sum_w();
+    let weights = wls.w.iter().map(|w| 100.0 * w / sum_w).collect();
+    Ok(Fit { settings: *settings, k, tau2, pooled, q, i2, h2, tau2_ci, i2_ci, h2_ci, weights, warnings })
+}
