@@ -1,0 +1,208 @@
+//! The command line as a user meets it: exit codes, the readable report, the JSON contract, and
+//! one clear line for every kind of bad input (row, column and value named).
+
+use serde_json::Value;
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn run(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_metapool"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // The program may exit before reading (bad options): a closed pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn json(args: &[&str], stdin: &str) -> (i32, Value) {
+    let mut all = vec!["-", "--json"];
+    all.extend_from_slice(args);
+    let out = run(&all, stdin);
+    let v = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("stdout is not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout))
+    });
+    (out.status.code().unwrap(), v)
+}
+
+/// Runs with bad input and returns (message, row, column) of the JSON error, checking that the
+/// plain-text form exits 2 with the same one-line message on stderr.
+fn error(args: &[&str], stdin: &str) -> (String, Value, Value) {
+    let (code, v) = json(args, stdin);
+    assert_eq!(code, 2, "exit code for {stdin:?}: {v}");
+    let e = &v["error"];
+    let message = e["message"].as_str().expect("error.message").to_string();
+    let mut plain = vec!["-"];
+    plain.extend_from_slice(args);
+    let out = run(&plain, stdin);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.trim_end(), format!("metapool: {message}"));
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(out.stdout.is_empty());
+    (message, e["row"].clone(), e["column"].clone())
+}
+
+const BCG: &str = include_str!("../www/examples/bcg.csv");
+
+#[test]
+fn readable_report_of_the_bundled_example() {
+    let out = run(&[concat!(env!("CARGO_MANIFEST_DIR"), "/www/examples/bcg.csv")], "");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Random-effects model, tau^2 by restricted maximum likelihood (REML)"));
+    assert!(text.contains("Aronson 1948"));
+    // metafor: rma(yi, vi, data = dat.bcg-escalc) prints -0.7145 [-1.0669, -0.3622].
+    assert!(text.contains("-0.7145"), "{text}");
+    assert!(text.contains("[-1.0669, -0.3622]"), "{text}");
+    assert!(text.contains("Prediction interval"));
+    assert!(text.contains("Q-profile"));
+}
+
+#[test]
+fn json_report_has_every_contract_field() {
+    let (code, v) = json(&["--method", "DL", "--ci", "hksj"], BCG);
+    assert_eq!(code, 0);
+    assert_eq!(v["k"], 13);
+    let o = &v["overall"];
+    for f in [
+        "k", "estimate", "se", "ci_lower", "ci_upper", "stat", "df", "p", "pi_lower", "pi_upper",
+        "tau2", "tau", "tau2_ci_lower", "tau2_ci_upper", "I2", "I2_ci_lower", "I2_ci_upper", "H2",
+        "Q", "Q_df", "Q_p", "method", "ci",
+    ] {
+        assert!(o.get(f).is_some(), "overall.{f} missing");
+    }
+    assert_eq!(o["method"], "DL");
+    assert_eq!(o["ci"], "hksj");
+    assert_eq!(o["df"], 12);
+    let s = &v["studies"][0];
+    for f in ["study", "yi", "se", "ci_lower", "ci_upper", "weight"] {
+        assert!(s.get(f).is_some(), "studies[].{f} missing");
+    }
+    assert_eq!(s["study"], "Aronson 1948");
+    let total: f64 = v["studies"].as_array().unwrap().iter().map(|s| s["weight"].as_f64().unwrap()).sum();
+    assert!((total - 100.0).abs() < 1e-9);
+    assert!(v["warnings"].is_array());
+}
+
+#[test]
+fn df_is_null_under_z_and_fe_has_no_heterogeneity_intervals() {
+    let (_, v) = json(&["--method", "FE"], BCG);
+    let o = &v["overall"];
+    assert!(o["df"].is_null());
+    assert!(o["tau2_ci_lower"].is_null() && o["tau2_ci_upper"].is_null());
+    assert!(o["pi_lower"].is_null());
+    assert_eq!(o["tau2"], 0.0);
+    assert!(o["I2"].is_number());
+}
+
+#[test]
+fn level_changes_every_interval() {
+    let (_, a) = json(&[], BCG);
+    let (_, b) = json(&["--level", "0.9"], BCG);
+    let width = |v: &Value, lo: &str, hi: &str| {
+        v["overall"][hi].as_f64().unwrap() - v["overall"][lo].as_f64().unwrap()
+    };
+    assert!(width(&b, "ci_lower", "ci_upper") < width(&a, "ci_lower", "ci_upper"));
+    assert!(width(&b, "pi_lower", "pi_upper") < width(&a, "pi_lower", "pi_upper"));
+    assert!(width(&b, "tau2_ci_lower", "tau2_ci_upper") < width(&a, "tau2_ci_lower", "tau2_ci_upper"));
+    assert_eq!(b["overall"]["level"], 0.9);
+}
+
+#[test]
+fn small_and_degenerate_inputs_are_valid() {
+    let (code, v) = json(&[], "study,yi,vi\nA,0.3,0.04\n");
+    assert_eq!(code, 0);
+    assert_eq!(v["overall"]["estimate"], 0.3);
+    assert!(v["overall"]["I2"].is_null());
+    assert!(!v["warnings"].as_array().unwrap().is_empty(), "k = 1 explains the empty fields");
+    let (code, v) = json(&["--ci", "hksj"], "yi,sei\n0.3,0.2\n0.5,0.1\n");
+    assert_eq!(code, 0);
+    assert_eq!(v["k"], 2);
+    assert_eq!(v["overall"]["df"], 1);
+    for m in ["FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB"] {
+        let (code, v) = json(&["--method", m], "yi,vi\n0.25,0.01\n0.25,0.02\n0.25,0.05\n");
+        assert_eq!(code, 0, "{m}");
+        assert_eq!(v["overall"]["tau2"], 0.0, "{m}: identical effects give tau^2 = 0");
+        assert!((v["overall"]["estimate"].as_f64().unwrap() - 0.25).abs() < 1e-15);
+    }
+}
+
+#[test]
+fn precision_from_confidence_limits_and_mediation_paths() {
+    let (_, a) = json(&[], "study,yi,lower,upper\nA,0.1,-0.0959927969080108,0.2959927969080108\nB,0.4,0.204007203091989,0.595992796908011\n");
+    let (_, b) = json(&[], "study,yi,sei\nA,0.1,0.1\nB,0.4,0.1\n");
+    let (ea, eb) = (a["overall"]["estimate"].as_f64().unwrap(), b["overall"]["estimate"].as_f64().unwrap());
+    assert!((ea - eb).abs() < 1e-12);
+    let (code, v) = json(&[], "study,a,sa,b,sb\nA,0.5,0.1,0.4,0.2\nB,0.3,0.1,0.5,0.1\n");
+    assert_eq!(code, 0);
+    assert!((v["studies"][0]["yi"].as_f64().unwrap() - 0.2).abs() < 1e-15);
+    assert!((v["studies"][0]["se"].as_f64().unwrap() - 0.0116f64.sqrt()).abs() < 1e-15);
+}
+
+#[test]
+fn rows_with_empty_required_cells_are_skipped_with_a_warning() {
+    let (code, v) = json(&[], "study,yi,vi\nA,0.1,0.01\nB,,0.02\nC,0.3,0.03\n");
+    assert_eq!(code, 0);
+    assert_eq!(v["k"], 2);
+    let w = v["warnings"].to_string();
+    assert!(w.contains("row 2"), "{w}");
+}
+
+#[test]
+fn every_kind_of_bad_input_gets_one_clear_line() {
+    let (m, _, _) = error(&[], "");
+    assert!(m.contains("empty"), "{m}");
+    let (m, _, _) = error(&[], "study,yi,vi\n");
+    assert!(m.contains("no studies"), "{m}");
+    let (m, _, _) = error(&[], "study,effect_size_x,foo\nA,1,2\n");
+    assert!(m.contains("vi") && m.contains("sei") && m.contains("lower"), "says which columns would do: {m}");
+    let (m, _, _) = error(&[], "study,yi\nA,1\n");
+    assert!(m.contains("precision") || m.contains("vi"), "{m}");
+
+    let (m, row, col) = error(&[], "study,yi,vi\nA,0.1,0.01\nB,abc,0.02\n");
+    assert_eq!(m, "row 2, column yi: expected a number, found 'abc'");
+    assert_eq!((row, col), (Value::from(2), Value::from("yi")));
+    let (m, _, _) = error(&[], "study,yi,vi\nA,NaN,0.01\n");
+    assert_eq!(m, "row 1, column yi: expected a finite number, found 'NaN'");
+    let (m, _, _) = error(&[], "study,yi,vi\nA,0.1,Inf\n");
+    assert!(m.starts_with("row 1, column vi: expected a finite number"), "{m}");
+    let (m, row, col) = error(&[], "study,yi,sei\nA,1,0.1\nB,1,0.1\nC,1,0.1\nD,1,0.1\nE,1,0.1\nF,1,0.1\nG,0.5,-0.2\n");
+    assert_eq!(m, "row 7, column sei: expected a positive number, found '-0.2'");
+    assert_eq!((row, col), (Value::from(7), Value::from("sei")));
+    let (m, _, _) = error(&[], "study,yi,vi\nA,0.1,0\n");
+    assert_eq!(m, "row 1, column vi: expected a positive number, found '0'");
+    let (m, row, _) = error(&[], "study,yi,lower,upper\nA,0.1,0.3,0.2\n");
+    assert!(m.starts_with("row 1:") && m.contains("0.3") && m.contains("0.2"), "{m}");
+    assert_eq!(row, Value::from(1));
+    let (m, _, _) = error(&[], "study,yi,lower,upper\nA,0.5,0.1,0.3\n");
+    assert!(m.contains("outside its own confidence limits"), "{m}");
+    let (m, _, col) = error(&[], "study,yi,vi,yi\nA,0.1,0.01,0.2\n");
+    assert!(m.contains("yi"), "{m}");
+    assert_eq!(col, Value::from("yi"));
+
+    let (m, _, _) = error(&["--method", "XYZ"], BCG);
+    assert_eq!(m, "unknown method 'XYZ': choose one of FE, DL, REML, ML, PM, HS, SJ, HE, EB");
+    let (m, _, _) = error(&["--ci", "t"], BCG);
+    assert_eq!(m, "unknown ci 't': choose one of z, hksj");
+    for bad in ["1.5", "0", "1", "95", "-0.1", "abc", "NaN"] {
+        let (m, _, _) = error(&["--level", bad], BCG);
+        assert!(m.starts_with("level must be a number between 0 and 1"), "{bad}: {m}");
+    }
+    let (m, _, _) = error(&["--bogus"], BCG);
+    assert!(m.contains("bogus"), "{m}");
+}
+
+#[test]
+fn unreadable_files_and_missing_arguments_exit_2() {
+    let out = run(&["/nonexistent/file.csv"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    let out = run(&[], "");
+    assert_eq!(out.status.code(), Some(2));
+    let out = run(&["-", "--json"], "\u{feff}study;yi;vi\r\nA;0,1;0,01\r\nB;−0,2;0,02\r\n");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+}
