@@ -5,13 +5,15 @@
 //!
 //! τ̂² = max(0, (Q − k) / Σwᵢ).
 //!
-//! Note the `k` (not k − p) and the `Σwᵢ` (not tr P): this is metafor's definition (Viechtbauer
-//! et al. 2015), which differs from the "bare-bones" variance decomposition some tools use.
+//! Note the `k` (not k − p) and the `Σwᵢ` (not tr P): this is metafor's general version of the
+//! estimator (Viechtbauer 2005; Viechtbauer et al. 2015), which differs from the "bare-bones"
+//! variance decomposition for correlations that some tools use.
 //!
 //! # Reference
-//! Hunter JE, Schmidt FL (2004). *Methods of Meta-Analysis* (2nd ed.). Sage. As implemented in
-//! metafor `rma(method = "HS")`; see Viechtbauer W, et al. (2015), *Research Synthesis Methods*
-//! 6(4), 306–322, doi:10.1002/jrsm.1150.
+//! Hunter JE, Schmidt FL (1990). *Methods of Meta-Analysis*. Sage. Viechtbauer W, López-López JA,
+//! Sánchez-Meca J, Marín-Martínez F (2015). A comparison of procedures to test for moderators in
+//! mixed-effects meta-regression models. *Psychological Methods* 20(3), 360–374.
+//! doi:10.1037/met0000023. metafor `rma(method = "HS")`.
 
 use super::{Problem, Tau2};
 use crate::error::Error;
