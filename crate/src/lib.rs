@@ -25,6 +25,8 @@ pub mod studies;
 pub mod tau2;
 pub mod text;
 pub mod wls;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
 
 pub use error::Error;
 pub use report::Report;
