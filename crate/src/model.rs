@@ -185,11 +185,13 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
                 };
                 (Some(stat), Some(p))
             } else {
+                // All effects equal: the Knapp–Hartung scale factor is 0, so the statistic is
+                // infinite (not representable: null) and, as in metafor, p = 0 unless μ̂ = 0.
                 warnings.push(
-                    "The effects agree exactly, so the Knapp–Hartung standard error is 0: no test statistic or p-value."
+                    "The effects agree exactly, so the Knapp–Hartung standard error is 0 and the test statistic is infinite."
                         .to_string(),
                 );
-                (None, None)
+                (None, (estimate != 0.0).then_some(0.0))
             };
             let pi = if settings.method.is_common() {
                 None
@@ -223,6 +225,12 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
             i2 = Some(heterogeneity::i2(tau2.value, vt));
             h2 = Some(heterogeneity::h2(tau2.value, vt));
             let (lo, hi) = heterogeneity::tau2_ci(problem, settings.level)?;
+            let search_limit = (10.0 * tau2.value).max(100.0);
+            if hi > search_limit {
+                warnings.push(format!(
+                    "The upper limit of the tau^2 interval ({hi:.4}) lies beyond metafor's default search limit, so metafor's confint() would print it as '>{search_limit:.4}'."
+                ));
+            }
             tau2_ci = Some((lo, hi));
             i2_ci = Some((heterogeneity::i2(lo, vt), heterogeneity::i2(hi, vt)));
             h2_ci = Some((heterogeneity::h2(lo, vt), heterogeneity::h2(hi, vt)));
