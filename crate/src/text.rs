@@ -8,12 +8,12 @@ fn num(x: Option<f64>) -> String {
     x.map_or_else(|| "—".to_string(), |v| format!("{v:.4}"))
 }
 
-/// A p-value as journals print it.
+/// A p-value as journals print it, with its relation: "= 0.0123" or "< 0.0001".
 pub fn p_value(p: Option<f64>) -> String {
     match p {
-        None => "—".into(),
+        None => "= —".into(),
         Some(p) if p < 0.0001 => "< 0.0001".into(),
-        Some(p) => format!("{p:.4}"),
+        Some(p) => format!("= {p:.4}"),
     }
 }
 
@@ -78,8 +78,8 @@ pub fn render(report: &Report) -> String {
     }
     let _ = writeln!(s);
     let stat_name = if o.df.is_some() { format!("t({})", o.df.unwrap_or(0)) } else { "z".into() };
-    let _ = writeln!(s, "Test of the pooled estimate: {stat_name} = {}, p = {}", num(o.stat), p_value(o.p));
-    let _ = writeln!(s, "Heterogeneity: Q({}) = {}, p = {}", o.q_df, num(Some(o.q)), p_value(o.q_p));
+    let _ = writeln!(s, "Test of the pooled estimate: {stat_name} = {}, p {}", num(o.stat), p_value(o.p));
+    let _ = writeln!(s, "Heterogeneity: Q({}) = {}, p {}", o.q_df, num(Some(o.q)), p_value(o.q_p));
     if o.model == "random" {
         let _ = writeln!(
             s,
