@@ -43,6 +43,12 @@ pub enum Error {
     NotConverged { method: String, iterations: usize },
     /// A computation produced a number that is not finite (extreme inputs).
     Numerical { what: String },
+    /// An option names a column the data does not have.
+    UnknownColumn { option: String, name: String, available: String },
+    /// Moderators that are linear combinations of each other (or constant).
+    Collinear { names: String },
+    /// Too few studies for the requested model.
+    TooFewStudies { k: usize, needed: usize, what: String },
 }
 
 impl Error {
@@ -130,6 +136,22 @@ impl fmt::Display for Error {
             Error::NotConverged { method, iterations } => write!(
                 f,
                 "the {method} estimator of tau^2 did not converge after {iterations} iterations; try another method"
+            ),
+            Error::UnknownColumn { option, name, available } if available.is_empty() => write!(
+                f,
+                "{option}: there is no column '{name}' (the data has no columns besides the effects)"
+            ),
+            Error::UnknownColumn { option, name, available } => write!(
+                f,
+                "{option}: there is no column '{name}'; the columns that can be used are {available}"
+            ),
+            Error::Collinear { names } => write!(
+                f,
+                "the moderators {names} are redundant (constant, or combinations of each other) in the studies used: drop one"
+            ),
+            Error::TooFewStudies { k, needed, what } => write!(
+                f,
+                "{what} needs at least {needed} studies, but {k} have all the cells it uses"
             ),
             Error::Numerical { what } => write!(
                 f,

@@ -19,9 +19,11 @@ pub mod error;
 pub mod heterogeneity;
 pub mod input;
 pub mod model;
+pub mod regression;
 pub mod report;
 pub mod roots;
 pub mod studies;
+pub mod subgroups;
 pub mod tau2;
 pub mod text;
 pub mod wls;
@@ -58,6 +60,29 @@ pub struct Options {
     pub ci_level_in: Option<f64>,
     /// Column roles chosen by the user, by header name (e.g. {"logOR": "yi"}).
     pub roles: Option<BTreeMap<String, input::Role>>,
+    /// Subgroup analysis by this column.
+    pub by: Option<String>,
+    /// Meta-regression on these columns: "ablat,alloc" (as on the command line) or a list.
+    pub mods: Option<Columns>,
+}
+
+/// Column names given as one comma-separated string or as a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Columns {
+    Text(String),
+    List(Vec<String>),
+}
+
+impl Columns {
+    /// The names, trimmed, without empty ones.
+    pub fn names(&self) -> Vec<String> {
+        let all: Vec<String> = match self {
+            Columns::Text(s) => s.split(',').map(str::to_string).collect(),
+            Columns::List(v) => v.clone(),
+        };
+        all.into_iter().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()).collect()
+    }
 }
 
 /// Settings validated from [`Options`].
@@ -65,6 +90,8 @@ pub struct Options {
 pub struct Validated {
     pub model: model::Settings,
     pub read: input::ReadSettings,
+    pub by: Option<String>,
+    pub mods: Vec<String>,
 }
 
 impl Options {
@@ -87,6 +114,8 @@ impl Options {
         Ok(Validated {
             model: model::Settings { method, ci, level },
             read: input::ReadSettings { ci_level_in, roles: self.roles.clone().unwrap_or_default() },
+            by: self.by.as_ref().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
+            mods: self.mods.as_ref().map(Columns::names).unwrap_or_default(),
         })
     }
 }
@@ -102,11 +131,27 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
     let fit = model::fit(&input.studies, &settings.model)?;
     let mut warnings = input.warnings;
     warnings.extend(fit.warnings.iter().cloned());
+    let (mut subgroups, mut subgroup_test) = (None, None);
+    if let Some(by) = &settings.by {
+        let s = subgroups::fit(&input.studies, by, &settings.model)?;
+        warnings.extend(s.warnings.iter().cloned());
+        subgroup_test = s.test.map(report::SubgroupTestRow::from);
+        subgroups = Some(report::subgroup_rows(&s, &input.studies));
+    }
+    let mut regression = None;
+    if !settings.mods.is_empty() {
+        let r = regression::fit(&input.studies, &settings.mods, &settings.model)?;
+        warnings.extend(r.warnings.iter().cloned());
+        regression = Some(report::RegressionReport::from_fit(&r));
+    }
     Ok(Report {
         k: fit.k,
         overall: report::Overall::from_fit(&fit),
         studies: report::study_rows(&input.studies, &fit),
         columns: input.columns,
+        subgroups,
+        subgroup_test,
+        regression,
         warnings,
     })
 }

@@ -16,7 +16,133 @@ pub struct Report {
     pub overall: Overall,
     pub studies: Vec<StudyRow>,
     pub columns: Vec<ColumnInfo>,
+    /// With `by`: one fit per subgroup, in sorted order of the group names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subgroups: Option<Vec<SubgroupRow>>,
+    /// With `by`: the test for subgroup differences (null with fewer than two subgroups).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subgroup_test: Option<SubgroupTestRow>,
+    /// With `mods`: the meta-regression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionReport>,
     pub warnings: Vec<String>,
+}
+
+/// One subgroup: its name and every field of [`Overall`] for its own fit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupRow {
+    pub name: String,
+    /// Data rows (from 1) of its studies.
+    pub rows: Vec<usize>,
+    #[serde(flatten)]
+    pub fit: Overall,
+}
+
+/// The test for subgroup differences.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupTestRow {
+    #[serde(rename = "Q")]
+    pub q: f64,
+    pub df: usize,
+    pub p: Option<f64>,
+}
+
+impl From<crate::subgroups::SubgroupTest> for SubgroupTestRow {
+    fn from(t: crate::subgroups::SubgroupTest) -> Self {
+        SubgroupTestRow { q: t.q, df: t.df, p: t.p }
+    }
+}
+
+/// Rows for every subgroup.
+pub fn subgroup_rows(s: &crate::subgroups::Subgroups, studies: &Studies) -> Vec<SubgroupRow> {
+    s.groups
+        .iter()
+        .map(|g| SubgroupRow {
+            name: g.name.clone(),
+            rows: g.members.iter().map(|&i| studies.rows()[i]).collect(),
+            fit: Overall::from_fit(&g.fit),
+        })
+        .collect()
+}
+
+/// One meta-regression coefficient.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoefficientRow {
+    pub name: String,
+    pub estimate: f64,
+    pub se: f64,
+    pub stat: f64,
+    pub p: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+}
+
+/// The meta-regression.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionReport {
+    pub k: usize,
+    pub coefficients: Vec<CoefficientRow>,
+    /// Omnibus test of the moderators: χ² under z, F under hksj.
+    #[serde(rename = "QM")]
+    pub qm: f64,
+    #[serde(rename = "QM_df")]
+    pub qm_df: usize,
+    /// Denominator df of the F test under hksj; null under z.
+    #[serde(rename = "QM_df2")]
+    pub qm_df2: Option<usize>,
+    #[serde(rename = "QM_p")]
+    pub qm_p: f64,
+    /// "chisq" or "F".
+    pub qm_test: &'static str,
+    #[serde(rename = "QE")]
+    pub qe: f64,
+    #[serde(rename = "QE_df")]
+    pub qe_df: usize,
+    #[serde(rename = "QE_p")]
+    pub qe_p: f64,
+    pub tau2: f64,
+    pub tau: f64,
+    /// Percent of τ² accounted for by the moderators; null where metafor gives none.
+    #[serde(rename = "R2")]
+    pub r2: Option<f64>,
+    #[serde(rename = "I2")]
+    pub i2: f64,
+    #[serde(rename = "H2")]
+    pub h2: f64,
+}
+
+impl RegressionReport {
+    pub fn from_fit(r: &crate::regression::Regression) -> Self {
+        RegressionReport {
+            k: r.k,
+            coefficients: r
+                .coefficients
+                .iter()
+                .map(|c| CoefficientRow {
+                    name: c.name.clone(),
+                    estimate: c.estimate,
+                    se: c.se,
+                    stat: c.stat,
+                    p: c.p,
+                    ci_lower: c.ci.0,
+                    ci_upper: c.ci.1,
+                })
+                .collect(),
+            qm: r.qm,
+            qm_df: r.qm_df.0,
+            qm_df2: r.qm_df.1,
+            qm_p: r.qm_p,
+            qm_test: if r.qm_df.1.is_some() { "F" } else { "chisq" },
+            qe: r.qe,
+            qe_df: r.qe_df,
+            qe_p: r.qe_p,
+            tau2: r.tau2,
+            tau: r.tau2.sqrt(),
+            r2: r.r2,
+            i2: r.i2,
+            h2: r.h2,
+        }
+    }
 }
 
 /// The pooled result and heterogeneity.

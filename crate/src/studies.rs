@@ -74,6 +74,29 @@ impl Studies {
         )
     }
 
+    /// The studies at `indices` (in that order), with their extra columns.
+    ///
+    /// # Panics
+    /// When `indices` is empty or out of range (callers pick members of this set).
+    pub fn subset(&self, indices: &[usize]) -> Studies {
+        assert!(!indices.is_empty(), "a subset has at least one study");
+        let pick = |v: &[f64]| indices.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        Studies {
+            labels: indices.iter().map(|&i| self.labels[i].clone()).collect(),
+            rows: indices.iter().map(|&i| self.rows[i]).collect(),
+            yi: pick(&self.yi),
+            vi: pick(&self.vi),
+            extra: self
+                .extra
+                .iter()
+                .map(|c| ExtraColumn {
+                    name: c.name.clone(),
+                    cells: indices.iter().map(|&i| c.cells[i].clone()).collect(),
+                })
+                .collect(),
+        }
+    }
+
     /// Number of studies (at least 1).
     pub fn k(&self) -> usize {
         self.yi.len()

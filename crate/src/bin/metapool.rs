@@ -8,7 +8,7 @@ use metapool::{analyze, Document, Error, Options};
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--json]";
+const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--json]";
 
 const HELP: &str = "metapool — meta-analysis that matches R's metafor
 
@@ -19,6 +19,8 @@ usage: metapool FILE|- [options]
   --ci C          z (Wald-type, default) or hksj (Knapp-Hartung, t with k-1 df)
   --level L       level of every interval in the output (default 0.95)
   --ci-level-in L level of the lower/upper limits given in the data (default 0.95)
+  --by COLUMN     subgroup analysis: one fit per group and the test for differences
+  --mods C[,C…]   meta-regression on these columns (text columns are dummy-coded)
   --json          print the report as one JSON object
   -h, --help      show this help
 
@@ -69,6 +71,8 @@ fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
                     Err(e) => level_err = level_err.or(Some(e)),
                 }
             }
+            Long("by") => options.by = Some(text(parser.value().map_err(bad)?)),
+            Long("mods") => options.mods = Some(metapool::Columns::Text(text(parser.value().map_err(bad)?))),
             Long("json") => *json = true,
             Short('h') | Long("help") => {
                 println!("{HELP}");
