@@ -206,3 +206,39 @@ fn unreadable_files_and_missing_arguments_exit_2() {
     let out = run(&["-", "--json"], "\u{feff}study;yi;vi\r\nA;0,1;0,01\r\nB;−0,2;0,02\r\n");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
 }
+
+#[test]
+fn subgroups_and_meta_regression_from_the_command_line() {
+    let (code, v) = json(&["--by", "alloc", "--mods", "ablat,alloc"], BCG);
+    assert_eq!(code, 0, "{v}");
+    let groups: Vec<&str> = v["subgroups"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(groups, ["alternate", "random", "systematic"]);
+    assert_eq!(v["subgroup_test"]["df"], 2);
+    let names: Vec<&str> =
+        v["regression"]["coefficients"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["intrcpt", "ablat", "allocrandom", "allocsystematic"]);
+    assert_eq!(v["regression"]["QM_df"], 3);
+    assert!(v["regression"]["QM_df2"].is_null());
+    // Without the options the fields are absent, not null.
+    let (_, v) = json(&[], BCG);
+    assert!(v.get("subgroups").is_none() && v.get("regression").is_none());
+}
+
+#[test]
+fn moderator_errors_name_the_problem() {
+    let (m, _, _) = error(&["--mods", "latitude"], BCG);
+    assert_eq!(m, "mods: there is no column 'latitude'; the columns that can be used are ablat, alloc, year");
+    let (m, _, _) = error(&["--by", "region"], BCG);
+    assert!(m.starts_with("by: there is no column 'region'"), "{m}");
+    let data = "study,yi,vi,x,w\nA,0.1,0.01,1,2\nB,0.3,0.02,2,4\nC,0.2,0.01,3,6\nD,0.5,0.03,4,8\n";
+    let (m, _, _) = error(&["--mods", "x,w"], data);
+    assert!(m.contains("redundant"), "{m}");
+    let (m, _, _) = error(&["--mods", "x"], "study,yi,vi,x\nA,0.1,0.01,1\nB,0.3,0.02,2\n");
+    assert!(m.contains("needs at least 3 studies"), "{m}");
+    // Empty moderator cells leave the row out of the regression only, with a warning.
+    let (code, v) = json(&["--mods", "x"], "study,yi,vi,x\nA,0.1,0.01,1\nB,0.3,0.02,\nC,0.2,0.01,3\nD,0.5,0.03,4\n");
+    assert_eq!(code, 0);
+    assert_eq!(v["k"], 4);
+    assert_eq!(v["regression"]["k"], 3);
+    assert!(v["warnings"].to_string().contains("row 2 (B) left out of the meta-regression"));
+}
