@@ -1,0 +1,91 @@
+// Writes dist/metapool.html: the whole page in one file that works from file://.
+// The ES modules (wasm-bindgen's glue, www/table.js, www/share.js, www/app.js) are joined into one
+// inline module script, each module wrapped in a function that returns its exports; the CSS goes
+// into a <style>; the wasm and the example CSVs go in as base64 and text. The Content-Security-
+// Policy allows exactly these inline blocks by their SHA-256 hashes.
+//   node tests/e2e/single-file.js <dist dir>
+// The modules must keep to the plain forms this understands: `export function|class|const|let
+// NAME`, `export { a, b as c };` and `import … from './x.js'` on one line.
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+const dist = path.resolve(process.argv[2] ?? 'dist');
+const read = (rel) => fs.readFileSync(path.join(dist, rel), 'utf8');
+
+const MODULES = [
+  ['pkg/metapool.js', '__m_core'],
+  ['www/table.js', '__m_table'],
+  ['www/share.js', '__m_share'],
+  ['www/app.js', '__m_app'],
+];
+const varOf = new Map(MODULES.map(([file, name]) => [file, name]));
+
+function bundleModule(file) {
+  let code = read(file);
+  const exports = [];
+  code = code.replace(/^export\s+(async\s+function|function|class|const|let)\s+([\w$]+)/gm, (_, kind, name) => {
+    exports.push([name, name]);
+    return `${kind} ${name}`;
+  });
+  code = code.replace(/^export\s*\{([^}]*)\};?/gm, (_, list) => {
+    for (const item of list.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [local, as = local] = item.split(/\s+as\s+/);
+      exports.push([as, local]);
+    }
+    return '';
+  });
+  code = code.replace(/^import\s+(.+?)\s+from\s+['"](.+?)['"];?$/gm, (_, what, spec) => {
+    const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+    const v = varOf.get(target);
+    if (!v) throw new Error(`${file}: cannot inline import of ${spec}`);
+    const ns = /^\*\s+as\s+([\w$]+)$/.exec(what);
+    if (ns) return `const ${ns[1]} = ${v};`;
+    const named = /^\{([^}]*)\}$/.exec(what);
+    if (!named) throw new Error(`${file}: unsupported import form: ${what}`);
+    return `const {${named[1].replace(/\s+as\s+/g, ': ')}} = ${v};`;
+  });
+  if (/^\s*(import|export)\s/m.test(code)) throw new Error(`${file}: an import or export was left over`);
+  const list = exports.map(([as, local]) => (as === local ? as : `${JSON.stringify(as)}: ${local}`)).join(', ');
+  return `const ${varOf.get(file)} = (() => {\n${code}\nreturn { ${list} };\n})();\n`;
+}
+
+const examples = {};
+for (const f of fs.readdirSync(path.join(dist, 'www/examples'))) {
+  if (f.endsWith('.csv')) examples[f.replace(/\.csv$/, '')] = read(`www/examples/${f}`);
+}
+const wasm = fs.readFileSync(path.join(dist, 'pkg/metapool_bg.wasm')).toString('base64');
+
+let script = `globalThis.metapoolInline = ${JSON.stringify({ wasm, examples })};\n`;
+for (const [file] of MODULES) script += bundleModule(file);
+// Nothing inside may close the script element early.
+script = script.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
+const css = read('www/style.css');
+if (/<\/style/i.test(css)) throw new Error('style.css must not contain </style');
+
+const sha = (text) => `'sha256-${crypto.createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+const csp = [
+  "default-src 'none'",
+  `script-src ${sha(script)} 'wasm-unsafe-eval'`,
+  `style-src ${sha(css)}`,
+  // plotters measures text on wasm32 with a <span style="…">; nothing else uses inline styles.
+  "style-src-attr 'unsafe-inline'",
+  'img-src data: blob:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "object-src 'none'",
+].join('; ');
+
+let html = read('index.html');
+const replaceOnce = (pattern, replacement) => {
+  if (!pattern.test(html)) throw new Error(`index.html: ${pattern} not found`);
+  html = html.replace(pattern, () => replacement);
+};
+replaceOnce(/<meta http-equiv="Content-Security-Policy"[^>]*>/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
+replaceOnce(/<link rel="stylesheet" href="www\/style.css">/, `<style>${css}</style>`);
+replaceOnce(/<script type="module" src="www\/app.js"><\/script>/, `<script type="module">${script}</script>`);
+// The embedding example is a separate page; the single file links to nothing.
+html = html.replace(/\s*<a href="www\/embed-example.html">[^<]*<\/a>/, '');
+
+fs.writeFileSync(path.join(dist, 'metapool.html'), html);
+console.log(`wrote ${path.join(dist, 'metapool.html')} (${(html.length / 1024).toFixed(0)} KiB)`);

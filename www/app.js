@@ -1,0 +1,529 @@
+// The page's wiring: read the grid and the form, make one call into the Rust core, write the
+// results, ask Rust to draw the plots. No statistics here: every number shown comes from the
+// report; this file only formats it. Everything the user typed reaches the page as text.
+
+import * as core from '../pkg/metapool.js';
+import { Grid } from './table.js';
+import * as share from './share.js';
+
+const $ = (id) => document.getElementById(id);
+
+const EXAMPLES = {
+  bcg: 'www/examples/bcg.csv',
+  mediation_ie: 'www/examples/mediation_ie.csv',
+  mediation_paths: 'www/examples/mediation_paths.csv',
+};
+
+// ---- the core: loading, calling, recovering from a panic ----
+
+/** The single-file build (dist/metapool.html) inlines the wasm and the examples. */
+const inlined = globalThis.metapoolInline ?? null;
+
+async function loadCore() {
+  if (inlined) {
+    const bytes = Uint8Array.from(atob(inlined.wasm), (c) => c.charCodeAt(0));
+    await core.default({ module_or_path: bytes });
+  } else {
+    await core.default();
+  }
+}
+
+class Panic extends Error {}
+
+/**
+ * Calls into the core. A panic (a bug in the core) leaves the wasm instance unusable, so a fresh
+ * one is made and a Panic with the panic's message is thrown; the data on the page is untouched.
+ */
+function call(fn, ...args) {
+  try {
+    return fn(...args);
+  } catch (e) {
+    if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+    const message = globalThis.metapoolPanic || e.message;
+    delete globalThis.metapoolPanic;
+    core.__wbg_reset_state();
+    throw new Panic(message);
+  }
+}
+
+// ---- formatting (numbers only; Unicode minus, fixed decimals) ----
+
+function fmt(x, digits = 4) {
+  if (x == null || !Number.isFinite(x)) return '—';
+  const s = x.toFixed(digits);
+  return /^-0\.?0*$/.test(s) ? s.slice(1) : s.replace('-', '\u2212');
+}
+
+function pValue(p, small = 0.0001) {
+  if (p == null) return '—';
+  return p < small ? `< ${small}` : p.toFixed(4);
+}
+
+function interval(lo, hi, digits = 4) {
+  return lo == null || hi == null ? '—' : `${fmt(lo, digits)} to ${fmt(hi, digits)}`;
+}
+
+function percentLabel(level) {
+  return `${+(level * 100).toFixed(3)}%`;
+}
+
+/** Decimals for the summary sentence: enough to show the CI's width to two figures. */
+function sentenceDigits(o) {
+  const half = o.ci_lower != null && o.ci_upper != null ? (o.ci_upper - o.ci_lower) / 2 : Math.abs(o.estimate);
+  if (!(half > 0)) return 2;
+  return Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(half))));
+}
+
+// ---- the page ----
+
+const grid = new Grid($('grid'), { onChange: () => schedule() });
+let lastReport = null;
+/** The document of lastReport: the plot calls take it (see crate/src/wasm.rs). */
+let lastDoc = null;
+/** Options from a loaded document that the form has no control for (kept as they came). */
+let extraOptions = {};
+let pending = false;
+const ready = loadCore();
+
+/** The analysis document for what is on the screen. */
+function currentDoc() {
+  const { text } = grid.toText();
+  const options = {
+    method: $('method').value,
+    ci: $('ci').value,
+    level: $('level').valueAsNumber,
+    ci_level_in: $('ci-level-in').valueAsNumber,
+  };
+  const roles = grid.chosenRoles();
+  if (Object.keys(roles).length) options.roles = roles;
+  return { data: text, options: { ...extraOptions, ...options } };
+}
+
+/** Recomputes on the next frame (edits within one frame make one analysis). */
+function schedule() {
+  if (pending) return;
+  pending = true;
+  requestAnimationFrame(() => {
+    pending = false;
+    analyzeNow();
+  });
+}
+
+function optionError(doc) {
+  for (const [key, label] of [['level', 'level'], ['ci_level_in', 'level of CIs in the data']]) {
+    if (!Number.isFinite(doc.options[key])) {
+      return { message: `${label} must be a number between 0 and 1 (for example 0.95)`, row: null, column: null };
+    }
+  }
+  return null;
+}
+
+function analyzeNow() {
+  const doc = currentDoc();
+  const { rowOf } = grid.toText();
+  let report = null;
+  let error = optionError(doc);
+  if (!error) {
+    try {
+      report = call(core.analyze, doc);
+    } catch (e) {
+      if (e instanceof Panic) {
+        showBanner(`metapool hit an internal error and was restarted (${e.message}). Your data is unchanged; please report this.`);
+        error = { message: `internal error: ${e.message}`, row: null, column: null };
+      } else if (e && typeof e === 'object' && typeof e.message === 'string') {
+        error = { message: e.message, row: e.row ?? null, column: e.column ?? null };
+      } else {
+        error = { message: String(e), row: null, column: null };
+      }
+    }
+  }
+  if (report) {
+    lastDoc = doc;
+    showReport(report);
+    share.tellParent({ type: 'metapool:report', report });
+  } else {
+    showError(error, rowOf);
+    share.tellParent({ type: 'metapool:error', error });
+  }
+}
+
+function showBanner(text) {
+  const b = $('fatal');
+  b.textContent = text;
+  b.hidden = false;
+}
+
+function showError(error, rowOf) {
+  lastReport = null;
+  $('results').hidden = true;
+  $('download-csv').disabled = true;
+  const empty = grid.isEmpty();
+  $('empty-state').hidden = !empty;
+  $('error-state').hidden = empty;
+  $('error-message').textContent = capitalize(error.message);
+  grid.markError(error.row, error.column, error.message, rowOf);
+  const de = $('data-error');
+  de.hidden = empty || (error.row == null && error.column == null);
+  de.textContent = capitalize(error.message);
+}
+
+const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
+
+function showReport(report) {
+  lastReport = report;
+  grid.clearError();
+  grid.showDetected(report.columns);
+  $('data-error').hidden = true;
+  $('empty-state').hidden = true;
+  $('error-state').hidden = true;
+  $('results').hidden = false;
+  $('download-csv').disabled = false;
+  const o = report.overall;
+  const pct = percentLabel(o.level);
+
+  // The sentence.
+  const d = sentenceDigits(o);
+  const model = o.model === 'common' ? 'common-effect model' : `random-effects ${o.method}`;
+  const ciType = o.ci === 'hksj' ? ', Knapp–Hartung CI' : '';
+  let s = `Pooled estimate ${fmt(o.estimate, d)} (${pct} CI ${interval(o.ci_lower, o.ci_upper, d)}), ${model}${ciType}, k = ${o.k}`;
+  if (o.p != null) s += `, p ${o.p < 0.001 ? '< 0.001' : '= ' + o.p.toFixed(3)}`;
+  s += '.';
+  if (o.model === 'random' && o.I2 != null) {
+    s += ` Heterogeneity: τ² = ${fmt(o.tau2, 3)}, I² = ${fmt(o.I2, 1)}%.`;
+  } else if (o.I2 != null) {
+    s += ` Heterogeneity: I² = ${fmt(o.I2, 1)}%.`;
+  }
+  if (o.pi_lower != null) s += ` ${pct} prediction interval ${interval(o.pi_lower, o.pi_upper, d)}.`;
+  $('summary').textContent = s;
+
+  // Warnings, in plain words.
+  const ul = $('warnings');
+  ul.replaceChildren(...report.warnings.map((w) => {
+    const li = document.createElement('li');
+    li.textContent = capitalize(w);
+    return li;
+  }));
+  ul.hidden = report.warnings.length === 0;
+
+  // The results table.
+  $('ci-head').textContent = `${pct} CI`;
+  const stat = o.df != null ? `t (df = ${o.df})` : 'z';
+  const tau2Method = o.model === 'common' ? 'fixed at 0 (common effect)' : `${o.method_name} (${o.method}); CI: Q-profile`;
+  const rows = [
+    ['Pooled estimate', fmt(o.estimate), interval(o.ci_lower, o.ci_upper), `${o.ci_name} CI`],
+    ['Standard error', fmt(o.se), '', o.ci === 'hksj' ? 'Knapp–Hartung SE' : 'inverse-variance SE'],
+    [`Test statistic, ${stat}`, fmt(o.stat), '', `two-sided p ${pValue(o.p) === '< 0.0001' ? '< 0.0001' : '= ' + pValue(o.p)}`],
+    ['Prediction interval', '', interval(o.pi_lower, o.pi_upper), o.pi_lower == null ? 'not defined for a common-effect model' : `for a new study's true effect (${o.ci === 'hksj' ? 't' : 'normal'})`],
+    ['τ² (between-study variance)', fmt(o.tau2), interval(o.tau2_ci_lower, o.tau2_ci_upper), tau2Method],
+    ['τ', fmt(o.tau), '', '√τ²'],
+    ['I²', o.I2 == null ? '—' : `${fmt(o.I2, 2)}%`, o.I2_ci_lower == null ? '—' : `${fmt(o.I2_ci_lower, 2)}% to ${fmt(o.I2_ci_upper, 2)}%`, o.model === 'common' ? 'from Q (Higgins–Thompson)' : 'from τ²; CI: Q-profile'],
+    ['H²', fmt(o.H2), interval(o.H2_ci_lower, o.H2_ci_upper), o.model === 'common' ? 'Q / df' : 'from τ²; CI: Q-profile'],
+    ['Q (heterogeneity test)', fmt(o.Q), '', `Cochran's Q, df = ${o.Q_df}, p ${pValue(o.Q_p) === '< 0.0001' ? '< 0.0001' : '= ' + pValue(o.Q_p)}`],
+  ];
+  fillTable($('results-table'), rows, [false, true, true, false]);
+
+  // The studies.
+  $('study-ci-head').textContent = `${pct} CI`;
+  const tbody = $('studies-table').tBodies[0];
+  tbody.replaceChildren(...report.studies.map((r) => {
+    const tr = document.createElement('tr');
+    const cells = [r.study, fmt(r.yi), fmt(r.se), interval(r.ci_lower, r.ci_upper)];
+    cells.forEach((text, i) => {
+      const td = document.createElement(i === 0 ? 'th' : 'td');
+      if (i === 0) td.scope = 'row';
+      td.textContent = text;
+      if (i > 0) td.className = 'num';
+      tr.append(td);
+    });
+    const w = document.createElement('td');
+    w.className = 'num weight';
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.style.width = `${Math.max(0, Math.min(100, r.weight))}%`;
+    const val = document.createElement('span');
+    val.textContent = `${fmt(r.weight, 1)}%`;
+    w.append(bar, val);
+    tr.append(w);
+    return tr;
+  }));
+
+  drawPlots();
+}
+
+function fillTable(table, rows, numeric) {
+  table.tBodies[0].replaceChildren(...rows.map((cells) => {
+    const tr = document.createElement('tr');
+    cells.forEach((text, i) => {
+      const td = document.createElement(i === 0 ? 'th' : 'td');
+      if (i === 0) td.scope = 'row';
+      if (numeric[i]) td.className = 'num';
+      if (i === 3) td.className = 'method';
+      td.textContent = text;
+      tr.append(td);
+    });
+    return tr;
+  }));
+}
+
+// ---- plots ----
+
+const PLOTS = [
+  { canvas: 'forest', draw: 'draw_forest', svg: 'forest_svg' },
+  { canvas: 'funnel', draw: 'draw_funnel', svg: 'funnel_svg' },
+];
+
+/** Height in CSS pixels for a plot drawn `width` CSS pixels wide. */
+function plotHeight(name, width) {
+  if (name === 'forest') {
+    const [w, h] = call(core.forest_size, lastDoc);
+    // The natural layout is w wide; a narrower canvas keeps the rows' height, a wider one a little more.
+    return Math.round(h * Math.min(1.25, Math.max(1, width / w)));
+  }
+  return Math.round(Math.min(520, Math.max(300, width * 0.68)));
+}
+
+/** Sizes each canvas to its box in device pixels and asks the core to draw on it. */
+function drawPlots() {
+  if (!lastReport) return;
+  const dpr = window.devicePixelRatio || 1;
+  for (const p of PLOTS) {
+    const canvas = $(p.canvas);
+    try {
+      const width = Math.max(280, Math.floor(canvas.parentElement.clientWidth));
+      const height = plotHeight(p.canvas, width);
+      canvas.style.width = `${width}px`;
+      canvas.style.height = `${height}px`;
+      canvas.width = Math.round(width * dpr);
+      canvas.height = Math.round(height * dpr);
+      call(core[p.draw], canvas, lastDoc, dpr);
+    } catch (e) {
+      const message = e instanceof Panic ? `internal error: ${e.message}` : e?.message ?? String(e);
+      showBanner(`The ${p.canvas} plot could not be drawn: ${message}`);
+    }
+  }
+}
+
+let lastWidth = 0;
+new ResizeObserver((entries) => {
+  const w = Math.floor(entries[0].contentRect.width);
+  if (w !== lastWidth) {
+    lastWidth = w;
+    drawPlots();
+  }
+}).observe($('forest').parentElement);
+
+function watchPixelRatio() {
+  matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`).addEventListener('change', () => {
+    drawPlots();
+    watchPixelRatio();
+  }, { once: true });
+}
+watchPixelRatio();
+
+// ---- downloads ----
+
+function download(blob, name) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+for (const p of PLOTS) {
+  $(`${p.canvas}-svg`).addEventListener('click', () => {
+    if (!lastReport) return;
+    const svg = call(core[p.svg], lastDoc);
+    download(new Blob([svg], { type: 'image/svg+xml' }), `${p.canvas}.svg`);
+  });
+  $(`${p.canvas}-png`).addEventListener('click', () => {
+    $(p.canvas).toBlob((blob) => blob && download(blob, `${p.canvas}.png`), 'image/png');
+  });
+}
+
+/** A text cell for CSV, quoted, and defused against spreadsheet formulas. */
+function csvText(s) {
+  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+function resultsCsv(report) {
+  const o = report.overall;
+  const num = (x) => (x == null ? '' : String(x));
+  const lines = [['study', 'row', 'estimate', 'se', 'ci_lower', 'ci_upper', 'weight_percent'].join(',')];
+  for (const r of report.studies) {
+    lines.push([csvText(r.study), r.row, r.yi, r.se, r.ci_lower, r.ci_upper, r.weight].map(String).join(','));
+  }
+  const model = o.model === 'common' ? 'Pooled (common effect)' : `Pooled (random effects; ${o.method}; ${o.ci})`;
+  lines.push([csvText(model), '', num(o.estimate), num(o.se), num(o.ci_lower), num(o.ci_upper), '100'].join(','));
+  if (o.pi_lower != null) lines.push(['Prediction interval', '', '', '', num(o.pi_lower), num(o.pi_upper), ''].join(','));
+  lines.push('');
+  lines.push('quantity,value,ci_lower,ci_upper');
+  for (const [name, v, lo, hi] of [
+    ['level', o.level], ['k', o.k], ['tau2', o.tau2, o.tau2_ci_lower, o.tau2_ci_upper], ['tau', o.tau],
+    ['I2_percent', o.I2, o.I2_ci_lower, o.I2_ci_upper], ['H2', o.H2, o.H2_ci_lower, o.H2_ci_upper],
+    ['Q', o.Q], ['Q_df', o.Q_df], ['Q_p', o.Q_p], ['z_or_t', o.stat], ['df', o.df], ['p', o.p],
+  ]) lines.push([name, num(v), num(lo), num(hi)].join(','));
+  return lines.join('\r\n') + '\r\n';
+}
+
+$('download-csv').addEventListener('click', () => {
+  if (lastReport) download(new Blob([resultsCsv(lastReport)], { type: 'text/csv' }), 'metapool-results.csv');
+});
+
+// ---- documents: examples, files, links, the parent page ----
+
+function setSelect(select, value) {
+  if (value == null) return;
+  if (![...select.options].some((o) => o.value === value)) {
+    // An unknown value (from a link) stays as it is; the core says what is wrong with it.
+    const o = document.createElement('option');
+    o.value = value;
+    o.textContent = value;
+    select.append(o);
+  }
+  select.value = value;
+}
+
+/** Puts a checked document on the screen and analyses it. */
+function loadDoc(doc) {
+  const o = doc.options ?? {};
+  extraOptions = {};
+  for (const key of ['by', 'mods']) if (o[key] != null) extraOptions[key] = o[key];
+  grid.setText(doc.data, o.roles ?? {});
+  setSelect($('method'), o.method == null ? 'REML' : String(o.method).toUpperCase());
+  setSelect($('ci'), o.ci == null ? 'z' : String(o.ci).toLowerCase());
+  $('level').value = String(o.level ?? 0.95);
+  $('ci-level-in').value = String(o.ci_level_in ?? 0.95);
+  analyzeNow();
+}
+
+async function exampleText(name) {
+  if (inlined) return inlined.examples[name];
+  const res = await fetch(EXAMPLES[name]);
+  if (!res.ok) throw new Error(`could not load the example (${res.status})`);
+  return res.text();
+}
+
+async function loadExample(name) {
+  const text = await exampleText(name);
+  extraOptions = {};
+  grid.setText(text);
+  analyzeNow();
+}
+
+$('example').addEventListener('change', async (e) => {
+  const name = e.target.value;
+  if (!name) return;
+  try {
+    await loadExample(name);
+  } catch (err) {
+    showBanner(err.message);
+  }
+});
+
+async function loadFile(file) {
+  if (file.size > 5_000_000) {
+    showBanner(`${file.name} is larger than 5 MB; metapool reads smaller tables.`);
+    return;
+  }
+  grid.setText(await file.text());
+  extraOptions = {};
+  $('example').value = '';
+  analyzeNow();
+}
+
+$('file-input').addEventListener('change', (e) => {
+  const file = e.target.files?.[0];
+  if (file) loadFile(file);
+  e.target.value = '';
+});
+
+const dataPanel = document.querySelector('.data-panel');
+dataPanel.addEventListener('dragover', (e) => {
+  if ([...(e.dataTransfer?.types ?? [])].includes('Files')) {
+    e.preventDefault();
+    dataPanel.classList.add('dropping');
+  }
+});
+dataPanel.addEventListener('dragleave', (e) => {
+  if (!dataPanel.contains(e.relatedTarget)) dataPanel.classList.remove('dropping');
+});
+dataPanel.addEventListener('drop', (e) => {
+  dataPanel.classList.remove('dropping');
+  const file = e.dataTransfer?.files?.[0];
+  if (!file) return;
+  e.preventDefault();
+  loadFile(file);
+});
+
+$('add-row').addEventListener('click', () => grid.addRow());
+$('add-column').addEventListener('click', () => grid.addColumn());
+$('clear-data').addEventListener('click', () => {
+  $('example').value = '';
+  extraOptions = {};
+  grid.clear();
+});
+$('options').addEventListener('input', () => schedule());
+$('options').addEventListener('submit', (e) => e.preventDefault());
+
+$('copy-link').addEventListener('click', async () => {
+  const url = await share.shareUrl(currentDoc());
+  history.replaceState(null, '', url);
+  const input = $('share-url');
+  input.value = url;
+  $('share-status').hidden = false;
+  try {
+    await navigator.clipboard.writeText(url);
+    $('share-message').textContent = 'Link copied. Anyone who opens it sees this analysis; the data travels inside the link.';
+  } catch {
+    $('share-message').textContent = 'Copy this link (the data travels inside it):';
+    input.focus();
+    input.select();
+  }
+});
+
+async function loadFromHash() {
+  const encoded = share.docFromHash();
+  if (encoded == null) return false;
+  try {
+    loadDoc(await share.decodeDoc(encoded));
+  } catch (e) {
+    showBanner(`This link could not be opened: ${e.message}.`);
+    return false;
+  }
+  return true;
+}
+
+window.addEventListener('hashchange', () => { loadFromHash(); });
+
+share.listenToParent(async (doc) => {
+  await ready;
+  $('example').value = '';
+  loadDoc(doc);
+});
+
+async function start() {
+  try {
+    await ready;
+  } catch (e) {
+    showBanner(`metapool could not start: ${e.message}. Reload the page; if it keeps failing, the browser may not support WebAssembly.`);
+    return;
+  }
+  document.documentElement.classList.add('ready');
+  if (!(await loadFromHash())) {
+    $('example').value = 'bcg';
+    try {
+      await loadExample('bcg');
+    } catch (e) {
+      showBanner(e.message);
+      grid.clear();
+    }
+  }
+  share.tellParent({ type: 'metapool:ready' });
+}
+
+start();
