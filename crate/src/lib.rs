@@ -17,6 +17,7 @@
 pub mod dist;
 pub mod error;
 pub mod heterogeneity;
+pub mod influence;
 pub mod input;
 pub mod model;
 pub mod regression;
@@ -64,6 +65,12 @@ pub struct Options {
     pub by: Option<String>,
     /// Meta-regression on these columns: "ablat,alloc" (as on the command line) or a list.
     pub mods: Option<Columns>,
+    /// Leave-one-out analysis with influence diagnostics.
+    pub leave1out: Option<bool>,
+    /// Cumulative meta-analysis in data order.
+    pub cumulative: Option<bool>,
+    /// Cumulative meta-analysis with the studies sorted by this column.
+    pub cumulative_by: Option<String>,
 }
 
 /// Column names given as one comma-separated string or as a list.
@@ -92,6 +99,9 @@ pub struct Validated {
     pub read: input::ReadSettings,
     pub by: Option<String>,
     pub mods: Vec<String>,
+    pub leave1out: bool,
+    /// `Some(None)`: cumulative in data order; `Some(Some(col))`: sorted by a column.
+    pub cumulative: Option<Option<String>>,
 }
 
 impl Options {
@@ -116,6 +126,12 @@ impl Options {
             read: input::ReadSettings { ci_level_in, roles: self.roles.clone().unwrap_or_default() },
             by: self.by.as_ref().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
             mods: self.mods.as_ref().map(Columns::names).unwrap_or_default(),
+            leave1out: self.leave1out.unwrap_or(false),
+            cumulative: match (&self.cumulative_by, self.cumulative) {
+                (Some(col), _) if !col.trim().is_empty() => Some(Some(col.trim().to_string())),
+                (_, Some(true)) => Some(None),
+                _ => None,
+            },
         })
     }
 }
@@ -144,6 +160,23 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
         warnings.extend(r.warnings.iter().cloned());
         regression = Some(report::RegressionReport::from_fit(&r));
     }
+    let leave1out = if settings.leave1out {
+        let deleted = influence::leave_one_out(&input.studies, &fit, &settings.model)?;
+        Some(report::leave_one_out_rows(&input.studies, &deleted))
+    } else {
+        None
+    };
+    let cumulative = match &settings.cumulative {
+        None => None,
+        Some(by) => {
+            let order = match by {
+                Some(col) => influence::order_by(&input.studies, col)?,
+                None => (0..input.studies.k()).collect(),
+            };
+            let steps = influence::cumulative(&input.studies, &order, &settings.model)?;
+            Some(report::cumulative_rows(&input.studies, &steps))
+        }
+    };
     Ok(Report {
         k: fit.k,
         overall: report::Overall::from_fit(&fit),
@@ -152,6 +185,8 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
         subgroups,
         subgroup_test,
         regression,
+        leave1out,
+        cumulative,
         warnings,
     })
 }

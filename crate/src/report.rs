@@ -25,6 +25,12 @@ pub struct Report {
     /// With `mods`: the meta-regression.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub regression: Option<RegressionReport>,
+    /// With `leave1out`: the fit without each study, in input order, with influence diagnostics.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub leave1out: Option<Vec<LeaveOneOutRow>>,
+    /// With `cumulative`: the fit to the first 1, 2, …, k studies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cumulative: Option<Vec<CumulativeRow>>,
     pub warnings: Vec<String>,
 }
 
@@ -277,6 +283,70 @@ pub fn study_rows(studies: &Studies, fit: &Fit) -> Vec<StudyRow> {
                 ci_upper: yi + z * se,
                 weight: fit.weights[i],
             }
+        })
+        .collect()
+}
+
+/// The fit without one study, and that study's influence diagnostics (metafor's `influence()`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LeaveOneOutRow {
+    /// The study left out.
+    pub study: String,
+    pub row: usize,
+    /// Every field of [`Overall`] for the fit without the study (`tau2`, `Q` … are metafor's
+    /// `tau2.del`, `QE.del`).
+    #[serde(flatten)]
+    pub fit: Overall,
+    pub rstudent: Option<f64>,
+    pub dffits: Option<f64>,
+    pub dfbetas: Option<f64>,
+    pub cook_d: Option<f64>,
+    pub cov_r: Option<f64>,
+    pub hat: f64,
+    /// Weight of the study in the full model, percent.
+    pub weight: f64,
+    /// Flagged as influential by metafor's rule.
+    pub influential: bool,
+}
+
+/// Leave-one-out rows in input order.
+pub fn leave_one_out_rows(studies: &Studies, deleted: &[crate::influence::Deleted]) -> Vec<LeaveOneOutRow> {
+    deleted
+        .iter()
+        .map(|d| LeaveOneOutRow {
+            study: studies.labels()[d.index].clone(),
+            row: studies.rows()[d.index],
+            fit: Overall::from_fit(&d.fit),
+            rstudent: d.rstudent,
+            dffits: d.dffits,
+            dfbetas: d.dfbetas,
+            cook_d: d.cook_d,
+            cov_r: d.cov_r,
+            hat: d.hat,
+            weight: d.weight,
+            influential: d.influential,
+        })
+        .collect()
+}
+
+/// The fit after adding one more study.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CumulativeRow {
+    /// The study added at this step.
+    pub study: String,
+    pub row: usize,
+    #[serde(flatten)]
+    pub fit: Overall,
+}
+
+/// Cumulative rows in the order the studies were added.
+pub fn cumulative_rows(studies: &Studies, steps: &[(usize, Fit)]) -> Vec<CumulativeRow> {
+    steps
+        .iter()
+        .map(|(i, fit)| CumulativeRow {
+            study: studies.labels()[*i].clone(),
+            row: studies.rows()[*i],
+            fit: Overall::from_fit(fit),
         })
         .collect()
 }
