@@ -20,6 +20,7 @@ pub mod heterogeneity;
 pub mod influence;
 pub mod input;
 pub mod model;
+pub mod plot;
 pub mod regression;
 pub mod report;
 pub mod roots;
