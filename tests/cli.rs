@@ -242,3 +242,22 @@ fn moderator_errors_name_the_problem() {
     assert_eq!(v["regression"]["k"], 3);
     assert!(v["warnings"].to_string().contains("row 2 (B) left out of the meta-regression"));
 }
+
+#[test]
+fn leave_one_out_and_cumulative_from_the_command_line() {
+    let (code, v) = json(&["--leave1out", "--cumulative-by", "year"], BCG);
+    assert_eq!(code, 0, "{v}");
+    let l1o = v["leave1out"].as_array().unwrap();
+    assert_eq!(l1o.len(), 13);
+    assert_eq!(l1o[0]["study"], "Aronson 1948");
+    assert_eq!(l1o[0]["k"], 12);
+    for f in ["estimate", "ci_lower", "ci_upper", "tau2", "I2", "Q", "rstudent", "dffits", "cook_d", "hat", "weight", "influential"] {
+        assert!(l1o[0].get(f).is_some(), "leave1out[].{f}");
+    }
+    let cu = v["cumulative"].as_array().unwrap();
+    let years: Vec<&str> = cu.iter().map(|r| r["study"].as_str().unwrap()).take(3).collect();
+    assert_eq!(years, ["Aronson 1948", "Ferguson & Simes 1949", "Stein & Aronson 1953"]);
+    assert_eq!(cu[12]["k"], 13);
+    let (m, _, _) = error(&["--leave1out"], "yi,vi\n0.1,0.01\n");
+    assert!(m.contains("leave-one-out") && m.contains("at least 2"), "{m}");
+}

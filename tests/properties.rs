@@ -132,7 +132,10 @@ fn single_study_gives_its_own_estimate() {
     assert!(close(f.pooled.se.unwrap(), 0.2, 1e-15, 0.0));
     assert_eq!(f.tau2.value, 0.0);
     assert!(f.i2.is_none() && f.tau2_ci.is_none() && f.q.p.is_none());
+    // Knapp–Hartung has no df with one study: metafor (and metapool) use z, with a warning.
     let f = run(&[0.4], &[0.04], Method::REML, CiType::Hksj);
-    assert!(f.pooled.ci.is_none() && f.pooled.p.is_none());
-    assert!(!f.warnings.is_empty());
+    let z = run(&[0.4], &[0.04], Method::REML, CiType::Z);
+    assert_eq!(f.pooled.ci, z.pooled.ci);
+    assert_eq!(f.settings.ci, CiType::Z);
+    assert!(f.warnings.iter().any(|w| w.contains("Knapp–Hartung needs at least two studies")));
 }

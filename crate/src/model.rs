@@ -7,6 +7,7 @@
 //! - `z`: Wald-type test and CI, μ̂ ± z_{1−α/2}·SE.
 //! - `hksj`: Knapp & Hartung (2003) / Sidik & Jonkman (2002): SE² = s²/Σwᵢ with
 //!   s² = Σwᵢ(yᵢ − μ̂)²/(k − 1) (not truncated at 1, as metafor's `test = "knha"`), t(k − 1).
+//!   With k = 1 it is undefined and, as in metafor, the z method is used with a warning.
 //! - Prediction interval: μ̂ ± c·√(SE² + τ̂²), with c the same normal or t(k − 1) quantile
 //!   (metafor's `predict()`); not given under FE.
 //!
@@ -145,6 +146,16 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
     let k = problem.k();
     let df = problem.df();
     let mut warnings = Vec::new();
+    let mut settings = *settings;
+    if settings.ci == CiType::Hksj && df == 0 {
+        // As metafor (rma.uni sets test = "z" when k = 1): Knapp–Hartung has no degrees of freedom.
+        warnings.push(
+            "Knapp–Hartung needs at least two studies: the Wald-type z test and CI are used for this single study, as metafor does."
+                .to_string(),
+        );
+        settings.ci = CiType::Z;
+    }
+    let settings = &settings;
     let tau2 = tau2::estimate(settings.method, problem)?;
     let wls = Wls::at_tau2(problem.design, problem.y, problem.v, tau2.value)?;
     let estimate = wls.beta[0];
@@ -154,13 +165,6 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
     // Test and CI of the pooled estimate.
     let (crit, t_df) = match settings.ci {
         CiType::Z => (Some(dist::qnorm_upper(alpha / 2.0)), None),
-        CiType::Hksj if df == 0 => {
-            warnings.push(
-                "Knapp–Hartung needs at least two studies: the test and intervals of the pooled estimate are left empty."
-                    .to_string(),
-            );
-            (None, None)
-        }
         CiType::Hksj => {
             let rss = wls.rss();
             var *= if rss <= f64::EPSILON { 0.0 } else { rss / df as f64 };
