@@ -141,15 +141,22 @@ pub fn design(studies: &Studies, mods: &[String]) -> Result<ModeratorDesign, Err
         }
     }
     let design = Design::from_columns(cols);
-    // Linear dependence shows as a singular XᵀX.
+    // Linear dependence: the rank of X with each column scaled to unit length (scale-invariant,
+    // and without squaring the condition number as XᵀX would: a year column next to the
+    // intercept is fine).
     let p = design.p();
-    let mut xtx = DMatrix::<f64>::zeros(p, p);
-    for a in 0..p {
-        for b in 0..p {
-            xtx[(a, b)] = (0..used.len()).map(|i| design.column(a)[i] * design.column(b)[i]).sum();
+    let n = used.len();
+    let mut x = DMatrix::<f64>::zeros(n, p);
+    for j in 0..p {
+        let col = design.column(j);
+        let norm = col.iter().map(|v| v * v).sum::<f64>().sqrt();
+        for i in 0..n {
+            x[(i, j)] = if norm > 0.0 { col[i] / norm } else { 0.0 };
         }
     }
-    let rank = xtx.clone().svd(false, false).rank(1e-10 * xtx.norm().max(f64::MIN_POSITIVE));
+    let sv = x.svd(false, false).singular_values;
+    let max = sv.iter().copied().fold(0.0, f64::max);
+    let rank = sv.iter().filter(|&&s| s > 1e-10 * max).count();
     if rank < p {
         return Err(Error::Collinear { names: names[1..].join(", ") });
     }
