@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::close;
+use common::{close, close_i2};
 use serde_json::Value;
 
 /// The fixtures hold 6 datasets × 9 methods × 2 CI types.
@@ -19,11 +19,6 @@ fn null_by_design(field: &str, fit_k: Option<u64>) -> bool {
     fit_k == Some(1) && matches!(field, "I2" | "H2" | "Q_p")
 }
 
-/// Below this (in percent) an I² is zero for practical purposes. At the τ² = 0 boundary
-/// metafor's ML/REML step halving stops at τ² ≈ 1e-13 instead of 0 (τ² itself still agrees within
-/// `common::ABS`); divided by a small typical variance that becomes I² ≈ 1e-9 %, so both sides
-/// count as zero when they are below this and their τ² agree.
-const I2_ZERO: f64 = 1e-6;
 
 fn compare(
     failures: &mut Vec<String>,
@@ -41,14 +36,8 @@ fn compare(
         }
         for (i, (row, t)) in rows.iter().zip(theirs).enumerate() {
             let o = &row[*ours_name];
-            let tau2_agrees = || {
-                let (a, b) = (row["tau2"].as_f64(), expected["tau2"][i].as_f64());
-                matches!((a, b), (Some(a), Some(b)) if close(a, b))
-            };
             let ok = match (o.as_f64(), t.as_f64()) {
-                (Some(a), Some(b)) if *ours_name == "I2" && a.abs() < I2_ZERO && b.abs() < I2_ZERO => {
-                    tau2_agrees()
-                }
+                (Some(a), Some(b)) if *ours_name == "I2" => close_i2(a, b),
                 (Some(a), Some(b)) => close(a, b),
                 (None, None) => true,
                 (None, Some(_)) => null_by_design(ours_name, row["k"].as_u64()),

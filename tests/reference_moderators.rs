@@ -12,7 +12,7 @@
 
 mod common;
 
-use common::{close, ABS, REL};
+use common::{close, close_i2, ABS, REL};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,14 +87,16 @@ impl Mismatches {
     }
 
     /// Compares one number: null must meet null, numbers must be [`close`]. `tau` is also
-    /// accepted when τ² agrees (near 0 the square root magnifies metafor's boundary residue).
+    /// accepted when τ² agrees (near 0 the square root magnifies metafor's boundary residue), and
+    /// I² by [`close_i2`] (the same residue, divided by a small typical variance).
     fn number(&mut self, case: &str, field: &str, ours: &Value, theirs: &Value) {
         self.compared += 1;
         match (ours.as_f64(), theirs.as_f64()) {
             (None, None) if ours.is_null() && theirs.is_null() => {}
             (Some(a), Some(b)) => {
                 let is_tau = field == "tau" || field.ends_with(".tau");
-                if !(close(a, b) || (is_tau && close(a * a, b * b))) {
+                let is_i2 = field == "I2" || field.ends_with(".I2");
+                if !(close(a, b) || (is_tau && close(a * a, b * b)) || (is_i2 && close_i2(a, b))) {
                     self.push(case, field, ours, theirs);
                 }
             }

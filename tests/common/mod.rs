@@ -23,6 +23,17 @@ pub fn close(ours: f64, theirs: f64) -> bool {
     (ours - theirs).abs() <= ABS.max(REL * theirs.abs())
 }
 
+/// Below this (in percent) an I² counts as zero. At the τ² = 0 boundary metafor's ML/REML
+/// step halving stops at τ² ≈ 1e-13 instead of 0 (τ² itself still agrees within [`ABS`] and is
+/// compared on its own); divided by a small typical variance ṽ (≈ 0.006 for correlations) that
+/// becomes I² ≈ 1e-9 %, above [`ABS`]. Rerunning metafor with threshold 1e-16 drives it to 1e-13.
+pub const I2_ZERO: f64 = 1e-6;
+
+/// [`close`] for I² in percent, with both sides below [`I2_ZERO`] counting as equal.
+pub fn close_i2(ours: f64, theirs: f64) -> bool {
+    close(ours, theirs) || (ours.abs() < I2_ZERO && theirs.abs() < I2_ZERO)
+}
+
 /// Number of decimals written in a printed number ("−0.7145" → 4, "152.2330" → 4, "12" → 0).
 pub fn decimals(printed: &str) -> i32 {
     printed
