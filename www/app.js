@@ -31,18 +31,22 @@ async function loadCore() {
 class Panic extends Error {}
 
 /**
- * Calls into the core. A panic (a bug in the core) leaves the wasm instance unusable, so a fresh
- * one is made and a Panic with the panic's message is thrown; the data on the page is untouched.
+ * Calls into the core. A panic (a bug in the core) leaves the wasm instance unusable: a fresh
+ * instance is made, the user is told, and the call is tried once more on it. A second panic is
+ * thrown as a Panic. The data on the page is untouched either way.
  */
 function call(fn, ...args) {
-  try {
-    return fn(...args);
-  } catch (e) {
-    if (!(e instanceof WebAssembly.RuntimeError)) throw e;
-    const message = globalThis.metapoolPanic || e.message;
-    delete globalThis.metapoolPanic;
-    core.__wbg_reset_state();
-    throw new Panic(message);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return fn(...args);
+    } catch (e) {
+      if (!(e instanceof WebAssembly.RuntimeError)) throw e;
+      const message = globalThis.metapoolPanic || e.message;
+      delete globalThis.metapoolPanic;
+      core.__wbg_reset_state();
+      showBanner(`metapool hit an internal error and was restarted (${message}). Your data is unchanged; please report this.`);
+      if (attempt > 0) throw new Panic(message);
+    }
   }
 }
 
@@ -128,7 +132,6 @@ function analyzeNow() {
       report = call(core.analyze, doc);
     } catch (e) {
       if (e instanceof Panic) {
-        showBanner(`metapool hit an internal error and was restarted (${e.message}). Your data is unchanged; please report this.`);
         error = { message: `internal error: ${e.message}`, row: null, column: null };
       } else if (e && typeof e === 'object' && typeof e.message === 'string') {
         error = { message: e.message, row: e.row ?? null, column: e.column ?? null };
@@ -148,10 +151,10 @@ function analyzeNow() {
 }
 
 function showBanner(text) {
-  const b = $('fatal');
-  b.textContent = text;
-  b.hidden = false;
+  $('fatal-text').textContent = text;
+  $('fatal').hidden = false;
 }
+$('fatal-close').addEventListener('click', () => { $('fatal').hidden = true; });
 
 function showError(error, rowOf) {
   lastReport = null;
@@ -268,8 +271,8 @@ function fillTable(table, rows, numeric) {
 // ---- plots ----
 
 const PLOTS = [
-  { canvas: 'forest', draw: 'draw_forest', svg: 'forest_svg' },
-  { canvas: 'funnel', draw: 'draw_funnel', svg: 'funnel_svg' },
+  { canvas: 'forest', draw: 'draw_forest', svg: 'forest_svg', minWidth: 600 },
+  { canvas: 'funnel', draw: 'draw_funnel', svg: 'funnel_svg', minWidth: 300 },
 ];
 
 /** Height in CSS pixels for a plot drawn `width` CSS pixels wide. */
@@ -289,7 +292,8 @@ function drawPlots() {
   for (const p of PLOTS) {
     const canvas = $(p.canvas);
     try {
-      const width = Math.max(280, Math.floor(canvas.parentElement.clientWidth));
+      // A forest plot needs room for labels, weights and numbers: narrow screens scroll it.
+      const width = Math.max(p.minWidth, Math.floor(canvas.parentElement.clientWidth));
       const height = plotHeight(p.canvas, width);
       canvas.style.width = `${width}px`;
       canvas.style.height = `${height}px`;

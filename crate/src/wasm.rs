@@ -6,14 +6,26 @@
 //! - `analyze(doc)`: `doc` is an analysis document `{data: string, options?: {method?, ci?,
 //!   level?, ci_level_in?, roles?}}`; returns the report exactly as the CLI's `--json` prints it
 //!   (maps are plain objects, missing values `null`).
+//! - `draw_forest(canvas, doc, dpr)`, `draw_funnel(canvas, doc, dpr)`: draw on an
+//!   `HTMLCanvasElement` whose `width`/`height` are in device pixels (CSS size × `dpr`).
+//! - `forest_size(doc)`: `[width, height]` in CSS pixels that the forest plot needs.
+//! - `forest_svg(doc)`, `funnel_svg(doc)`: the plots as SVG text for downloads.
 //! - Every failure is thrown as `{message: string, row: number | null, column: string | null}`:
 //!   the error's text for the user, and the data row (from 1) and column name it is about.
 //! - A panic (a bug) writes its message to the console and to `globalThis.metapoolPanic`; the
 //!   call then throws a `WebAssembly.RuntimeError` and the page starts a fresh instance.
+//!
+//! The plot calls take the analysis document, not the report: `Report` is not `Deserialize`
+//! (it holds `&'static str` codes), so the report cannot come back in from JS yet.
 
-use crate::{Document, Error};
+use crate::plot::{self, PlotStyle};
+use crate::{Document, Report};
+use plotters::drawing::IntoDrawingArea;
+use plotters_canvas::CanvasBackend;
 use serde::Serialize;
+use std::fmt::Display;
 use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
 
 /// Sets the panic hook, once, when the module is instantiated.
 #[wasm_bindgen(start)]
@@ -32,11 +44,64 @@ pub fn start() {
 /// Runs an analysis: document in, report out (see the module docs for both shapes).
 #[wasm_bindgen]
 pub fn analyze(doc: JsValue) -> Result<JsValue, JsValue> {
-    let doc: Document = serde_wasm_bindgen::from_value(doc).map_err(|e| plain_error(&format!(
-        "the analysis document is not valid: {e}"
-    )))?;
-    let report = crate::analyze(&doc).map_err(|e| into_error(&e))?;
-    to_js(&report)
+    to_js(&report_of(doc)?)
+}
+
+/// Draws the forest plot on `canvas` (sized in device pixels; `dpr` device pixels per CSS pixel).
+#[wasm_bindgen]
+pub fn draw_forest(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<(), JsValue> {
+    let report = report_of(doc)?;
+    let area = canvas_area(canvas)?;
+    plot::draw_forest(&area, &report, &PlotStyle { scale: dpr, ..Default::default() })
+        .map_err(|e| into_error(e, None, None))?;
+    area.present().map_err(|e| into_error(e, None, None))
+}
+
+/// Draws the funnel plot on `canvas`, as [`draw_forest`].
+#[wasm_bindgen]
+pub fn draw_funnel(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<(), JsValue> {
+    let report = report_of(doc)?;
+    let area = canvas_area(canvas)?;
+    plot::draw_funnel(&area, &report, &PlotStyle { scale: dpr, ..Default::default() })
+        .map_err(|e| into_error(e, None, None))?;
+    area.present().map_err(|e| into_error(e, None, None))
+}
+
+/// The size `[width, height]` in CSS pixels the forest plot of `doc` needs.
+#[wasm_bindgen]
+pub fn forest_size(doc: JsValue) -> Result<Vec<u32>, JsValue> {
+    let (width, height) = plot::forest_size(&report_of(doc)?);
+    Ok(vec![width, height])
+}
+
+/// The forest plot as an SVG document, at its natural size.
+#[wasm_bindgen]
+pub fn forest_svg(doc: JsValue) -> Result<String, JsValue> {
+    let report = report_of(doc)?;
+    let (width, height) = plot::forest_size(&report);
+    plot::forest_svg(&report, &PlotStyle { width, height, ..Default::default() })
+        .map_err(|e| into_error(e, None, None))
+}
+
+/// The funnel plot as an SVG document, at the default size.
+#[wasm_bindgen]
+pub fn funnel_svg(doc: JsValue) -> Result<String, JsValue> {
+    plot::funnel_svg(&report_of(doc)?, &PlotStyle::default()).map_err(|e| into_error(e, None, None))
+}
+
+/// Document (a JS value) to report.
+fn report_of(doc: JsValue) -> Result<Report, JsValue> {
+    let doc: Document = serde_wasm_bindgen::from_value(doc)
+        .map_err(|e| into_error(format_args!("the analysis document is not valid: {e}"), None, None))?;
+    crate::analyze(&doc).map_err(|e| into_error(&e, e.row(), e.column()))
+}
+
+fn canvas_area(
+    canvas: HtmlCanvasElement,
+) -> Result<plotters::drawing::DrawingArea<CanvasBackend, plotters::coord::Shift>, JsValue> {
+    CanvasBackend::with_canvas_object(canvas)
+        .map(IntoDrawingArea::into_drawing_area)
+        .ok_or_else(|| into_error("the canvas has no 2D context", None, None))
 }
 
 /// The error object JS receives.
@@ -48,14 +113,8 @@ struct JsError<'a> {
 }
 
 /// The one way errors cross the boundary: `{message, row, column}`.
-fn into_error(e: &Error) -> JsValue {
-    to_js(&JsError { message: e.to_string(), row: e.row(), column: e.column() })
-        .unwrap_or_else(|e| e)
-}
-
-fn plain_error(message: &str) -> JsValue {
-    to_js(&JsError { message: message.to_string(), row: None, column: None })
-        .unwrap_or_else(|e| e)
+fn into_error(message: impl Display, row: Option<usize>, column: Option<&str>) -> JsValue {
+    to_js(&JsError { message: message.to_string(), row, column }).unwrap_or_else(|e| e)
 }
 
 /// Serializes as JSON would: maps become plain objects and `None` becomes `null`.
@@ -129,6 +188,51 @@ mod tests {
         assert!(get(&err, "message").as_string().unwrap().contains("XX"));
         assert!(get(&err, "row").is_null());
         assert!(get(&err, "column").is_null());
+    }
+
+    fn canvas(width: u32, height: u32) -> HtmlCanvasElement {
+        use wasm_bindgen::JsCast;
+        let make = js_sys::Function::new_with_args(
+            "w, h",
+            "const c = document.createElement('canvas'); c.width = w; c.height = h; return c;",
+        );
+        make.call2(&JsValue::NULL, &width.into(), &height.into())
+            .unwrap()
+            .dyn_into()
+            .unwrap()
+    }
+
+    /// Pixels that are not white (or transparent).
+    fn ink(canvas: &HtmlCanvasElement) -> f64 {
+        let count = js_sys::Function::new_with_args(
+            "c",
+            "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+             for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 600) n++;
+             return n;",
+        );
+        count.call1(&JsValue::NULL, canvas).unwrap().as_f64().unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn plots_draw_on_a_canvas_and_as_svg() {
+        let d = || doc(BCG, "{}");
+        let size: Vec<u32> = forest_size(d()).unwrap();
+        assert_eq!(size.len(), 2);
+        let forest = canvas(size[0] * 2, size[1] * 2);
+        draw_forest(forest.clone(), d(), 2.0).expect("drawn");
+        assert!(ink(&forest) > 1000.0, "the forest plot has ink");
+        let funnel = canvas(600, 450);
+        draw_funnel(funnel.clone(), d(), 1.0).expect("drawn");
+        assert!(ink(&funnel) > 500.0, "the funnel plot has ink");
+        assert!(forest_svg(d()).unwrap().starts_with("<svg"));
+        assert!(funnel_svg(d()).unwrap().starts_with("<svg"));
+    }
+
+    #[wasm_bindgen_test]
+    fn a_plot_of_bad_data_is_an_error_object() {
+        let err = draw_forest(canvas(10, 10), doc("study,yi,vi\nA,x,1\n", "{}"), 1.0).unwrap_err();
+        assert_eq!(get(&err, "row").as_f64(), Some(1.0));
+        assert_eq!(get(&err, "column").as_string().as_deref(), Some("yi"));
     }
 
     #[wasm_bindgen_test]

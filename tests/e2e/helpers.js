@@ -38,6 +38,7 @@ export async function start({ viewport = { width: 1400, height: 1000 }, deviceSc
     requests,
     async close() {
       await context.close();
+      server.closeAllConnections();
       await new Promise((r) => server.close(r));
       fs.rmSync(profile, { recursive: true, force: true });
     },
