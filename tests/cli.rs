@@ -258,6 +258,24 @@ fn leave_one_out_and_cumulative_from_the_command_line() {
     let years: Vec<&str> = cu.iter().map(|r| r["study"].as_str().unwrap()).take(3).collect();
     assert_eq!(years, ["Aronson 1948", "Ferguson & Simes 1949", "Stein & Aronson 1953"]);
     assert_eq!(cu[12]["k"], 13);
-    let (m, _, _) = error(&["--leave1out"], "yi,vi\n0.1,0.01\n");
-    assert!(m.contains("leave-one-out") && m.contains("at least 2"), "{m}");
+    // Too few studies for an optional analysis: the main result stays, a warning says why.
+    let (code, v) = json(&["--leave1out", "--bias"], "yi,vi\n0.1,0.01\n");
+    assert_eq!(code, 0);
+    assert!(v.get("leave1out").is_none() && v.get("bias").is_none());
+    let w = v["warnings"].to_string();
+    assert!(w.contains("a leave-one-out analysis needs at least 2 studies"), "{w}");
+    assert!(w.contains("needs at least 3 studies"), "{w}");
+}
+
+#[test]
+fn small_study_effects_from_the_command_line() {
+    let (code, v) = json(&["--bias"], BCG);
+    assert_eq!(code, 0, "{v}");
+    let b = &v["bias"];
+    for part in ["egger", "begg", "trimfill", "failsafe", "pet", "peese"] {
+        assert!(b.get(part).is_some(), "bias.{part}");
+    }
+    assert_eq!(b["egger"]["df"], 11);
+    assert!(b["trimfill"]["k0"].is_u64());
+    assert!(b["begg"]["p"].as_f64().unwrap() > 0.0);
 }

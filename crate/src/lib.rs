@@ -14,6 +14,7 @@
 //! assert_eq!(report.overall.method, "DL");
 //! ```
 
+pub mod bias;
 pub mod dist;
 pub mod error;
 pub mod heterogeneity;
@@ -72,6 +73,8 @@ pub struct Options {
     pub cumulative: Option<bool>,
     /// Cumulative meta-analysis with the studies sorted by this column.
     pub cumulative_by: Option<String>,
+    /// Small-study effects: Egger, Begg, trim and fill, fail-safe N, PET-PEESE.
+    pub bias: Option<bool>,
 }
 
 /// Column names given as one comma-separated string or as a list.
@@ -101,6 +104,7 @@ pub struct Validated {
     pub by: Option<String>,
     pub mods: Vec<String>,
     pub leave1out: bool,
+    pub bias: bool,
     /// `Some(None)`: cumulative in data order; `Some(Some(col))`: sorted by a column.
     pub cumulative: Option<Option<String>>,
 }
@@ -128,12 +132,26 @@ impl Options {
             by: self.by.as_ref().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
             mods: self.mods.as_ref().map(Columns::names).unwrap_or_default(),
             leave1out: self.leave1out.unwrap_or(false),
+            bias: self.bias.unwrap_or(false),
             cumulative: match (&self.cumulative_by, self.cumulative) {
                 (Some(col), _) if !col.trim().is_empty() => Some(Some(col.trim().to_string())),
                 (_, Some(true)) => Some(None),
                 _ => None,
             },
         })
+    }
+}
+
+/// An optional analysis that needs more studies than there are leaves the main result standing
+/// and says why in a warning; other errors stop the analysis.
+fn optional<T>(result: Result<T, Error>, warnings: &mut Vec<String>) -> Result<Option<T>, Error> {
+    match result {
+        Ok(x) => Ok(Some(x)),
+        Err(e @ Error::TooFewStudies { .. }) => {
+            warnings.push(e.to_string());
+            Ok(None)
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -162,11 +180,19 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
         regression = Some(report::RegressionReport::from_fit(&r));
     }
     let leave1out = if settings.leave1out {
-        let deleted = influence::leave_one_out(&input.studies, &fit, &settings.model)?;
-        Some(report::leave_one_out_rows(&input.studies, &deleted))
+        optional(influence::leave_one_out(&input.studies, &fit, &settings.model), &mut warnings)?
+            .map(|deleted| report::leave_one_out_rows(&input.studies, &deleted))
     } else {
         None
     };
+    let bias = if settings.bias {
+        optional(bias::small_study_effects(&input.studies, &settings.model), &mut warnings)?
+    } else {
+        None
+    };
+    if let Some(b) = &bias {
+        warnings.extend(b.warnings.iter().cloned());
+    }
     let cumulative = match &settings.cumulative {
         None => None,
         Some(by) => {
@@ -188,6 +214,7 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
         regression,
         leave1out,
         cumulative,
+        bias,
         warnings,
     })
 }

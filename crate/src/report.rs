@@ -31,6 +31,9 @@ pub struct Report {
     /// With `cumulative`: the fit to the first 1, 2, …, k studies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cumulative: Option<Vec<CumulativeRow>>,
+    /// With `bias`: small-study effects and publication bias.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bias: Option<crate::bias::Bias>,
     pub warnings: Vec<String>,
 }
 

@@ -8,7 +8,7 @@ use metapool::{analyze, Document, Error, Options};
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--cumulative] [--cumulative-by COLUMN] [--json]";
+const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--json]";
 
 const HELP: &str = "metapool — meta-analysis that matches R's metafor
 
@@ -22,6 +22,7 @@ usage: metapool FILE|- [options]
   --by COLUMN     subgroup analysis: one fit per group and the test for differences
   --mods C[,C…]   meta-regression on these columns (text columns are dummy-coded)
   --leave1out     refit without each study in turn, with influence diagnostics
+  --bias          small-study effects: Egger, Begg, trim and fill, fail-safe N, PET-PEESE
   --cumulative    cumulative meta-analysis in data order
   --cumulative-by COLUMN  cumulative meta-analysis with the studies sorted by a column
   --json          print the report as one JSON object
@@ -77,6 +78,7 @@ fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
             Long("by") => options.by = Some(text(parser.value().map_err(bad)?)),
             Long("mods") => options.mods = Some(metapool::Columns::Text(text(parser.value().map_err(bad)?))),
             Long("leave1out") => options.leave1out = Some(true),
+            Long("bias") => options.bias = Some(true),
             Long("cumulative") => options.cumulative = Some(true),
             Long("cumulative-by") => options.cumulative_by = Some(text(parser.value().map_err(bad)?)),
             Long("json") => *json = true,
