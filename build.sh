@@ -122,6 +122,9 @@ wasm_tests() {
   ensure_chromium
   log "wasm-bindgen-test: the bindings in headless Chromium"
   cargo test --release --target "$WASM_TARGET" --lib
+  log "cargo clippy (wasm32: the bindings and their tests)"
+  cargo clippy --release --target "$WASM_TARGET" --lib -- -D warnings
+  cargo clippy --target "$WASM_TARGET" --lib --profile test -- -D warnings
 }
 
 e2e_tests() {

@@ -52,8 +52,15 @@ pub fn analyze(doc: JsValue) -> Result<JsValue, JsValue> {
 pub fn draw_forest(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<(), JsValue> {
     let report = report_of(doc)?;
     let area = canvas_area(canvas)?;
-    plot::draw_forest(&area, &report, &PlotStyle { scale: dpr, ..Default::default() })
-        .map_err(|e| into_error(e, None, None))?;
+    plot::draw_forest(
+        &area,
+        &report,
+        &PlotStyle {
+            scale: dpr,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| into_error(e, None, None))?;
     area.present().map_err(|e| into_error(e, None, None))
 }
 
@@ -62,8 +69,15 @@ pub fn draw_forest(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<
 pub fn draw_funnel(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<(), JsValue> {
     let report = report_of(doc)?;
     let area = canvas_area(canvas)?;
-    plot::draw_funnel(&area, &report, &PlotStyle { scale: dpr, ..Default::default() })
-        .map_err(|e| into_error(e, None, None))?;
+    plot::draw_funnel(
+        &area,
+        &report,
+        &PlotStyle {
+            scale: dpr,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| into_error(e, None, None))?;
     area.present().map_err(|e| into_error(e, None, None))
 }
 
@@ -79,8 +93,15 @@ pub fn forest_size(doc: JsValue) -> Result<Vec<u32>, JsValue> {
 pub fn forest_svg(doc: JsValue) -> Result<String, JsValue> {
     let report = report_of(doc)?;
     let (width, height) = plot::forest_size(&report);
-    plot::forest_svg(&report, &PlotStyle { width, height, ..Default::default() })
-        .map_err(|e| into_error(e, None, None))
+    plot::forest_svg(
+        &report,
+        &PlotStyle {
+            width,
+            height,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| into_error(e, None, None))
 }
 
 /// The funnel plot as an SVG document, at the default size.
@@ -91,8 +112,13 @@ pub fn funnel_svg(doc: JsValue) -> Result<String, JsValue> {
 
 /// Document (a JS value) to report.
 fn report_of(doc: JsValue) -> Result<Report, JsValue> {
-    let doc: Document = serde_wasm_bindgen::from_value(doc)
-        .map_err(|e| into_error(format_args!("the analysis document is not valid: {e}"), None, None))?;
+    let doc: Document = serde_wasm_bindgen::from_value(doc).map_err(|e| {
+        into_error(
+            format_args!("the analysis document is not valid: {e}"),
+            None,
+            None,
+        )
+    })?;
     crate::analyze(&doc).map_err(|e| into_error(&e, e.row(), e.column()))
 }
 
@@ -114,7 +140,12 @@ struct JsError<'a> {
 
 /// The one way errors cross the boundary: `{message, row, column}`.
 fn into_error(message: impl Display, row: Option<usize>, column: Option<&str>) -> JsValue {
-    to_js(&JsError { message: message.to_string(), row, column }).unwrap_or_else(|e| e)
+    to_js(&JsError {
+        message: message.to_string(),
+        row,
+        column,
+    })
+    .unwrap_or_else(|e| e)
 }
 
 /// Serializes as JSON would: maps become plain objects and `None` becomes `null`.
@@ -138,7 +169,10 @@ mod tests {
     }
 
     fn doc(data: &str, options: &str) -> JsValue {
-        let json = format!(r#"{{"data": {}, "options": {options}}}"#, serde_json::to_string(data).unwrap());
+        let json = format!(
+            r#"{{"data": {}, "options": {options}}}"#,
+            serde_json::to_string(data).unwrap()
+        );
         js_sys::JSON::parse(&json).expect("valid JSON")
     }
 
@@ -151,22 +185,33 @@ mod tests {
         let estimate = get(&overall, "estimate").as_f64().unwrap();
         assert!((estimate - -0.7145).abs() < 1e-4, "{estimate}");
         // Maps are plain objects, None is null: the same JSON as the CLI's --json.
-        let expected = serde_json::to_string(&crate::analyze(&Document {
-            data: BCG.into(),
-            options: crate::Options { method: Some("REML".into()), level: Some(0.95), ..Default::default() },
-        }).unwrap()).unwrap();
+        let expected = serde_json::to_string(
+            &crate::analyze(&Document {
+                data: BCG.into(),
+                options: crate::Options {
+                    method: Some("REML".into()),
+                    level: Some(0.95),
+                    ..Default::default()
+                },
+            })
+            .unwrap(),
+        )
+        .unwrap();
         let json: String = js_sys::JSON::stringify(&report).unwrap().into();
         let a: serde_json::Value = serde_json::from_str(&json).unwrap();
         let b: serde_json::Value = serde_json::from_str(&expected).unwrap();
         assert_eq!(a, b);
         assert!(get(&overall, "df").is_null());
-        assert_eq!(get(&get(&report, "columns"), "0").is_object(), true);
+        assert!(get(&get(&report, "columns"), "0").is_object());
     }
 
     #[wasm_bindgen_test]
     fn options_take_roles_by_header_name() {
-        let report = analyze(doc("name,logOR,v\nA,0.1,0.01\nB,0.3,0.02\n", r#"{"roles": {"name": "study", "logOR": "yi", "v": "vi"}}"#))
-            .expect("a report");
+        let report = analyze(doc(
+            "name,logOR,v\nA,0.1,0.01\nB,0.3,0.02\n",
+            r#"{"roles": {"name": "study", "logOR": "yi", "v": "vi"}}"#,
+        ))
+        .expect("a report");
         let first = get(&get(&report, "studies"), "0");
         assert_eq!(get(&first, "study").as_string().as_deref(), Some("A"));
     }
@@ -210,7 +255,11 @@ mod tests {
              for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 600) n++;
              return n;",
         );
-        count.call1(&JsValue::NULL, canvas).unwrap().as_f64().unwrap()
+        count
+            .call1(&JsValue::NULL, canvas)
+            .unwrap()
+            .as_f64()
+            .unwrap()
     }
 
     #[wasm_bindgen_test]
@@ -238,7 +287,10 @@ mod tests {
     #[wasm_bindgen_test]
     fn a_malformed_document_is_an_error_object() {
         let err = analyze(JsValue::from_f64(3.0)).unwrap_err();
-        assert!(get(&err, "message").as_string().unwrap().starts_with("the analysis document is not valid"));
+        assert!(get(&err, "message")
+            .as_string()
+            .unwrap()
+            .starts_with("the analysis document is not valid"));
         assert!(get(&err, "row").is_null());
     }
 }
