@@ -86,6 +86,8 @@ let lastReport = null;
 let lastDoc = null;
 /** Options from a loaded document that the form has no control for (kept as they came). */
 let extraOptions = {};
+/** Counts loads, so that a slow one (a fetch, a file) cannot overwrite a later one. */
+let loads = 0;
 let pending = false;
 const ready = loadCore();
 
@@ -394,9 +396,11 @@ function setSelect(select, value) {
 
 /** Puts a checked document on the screen and analyses it. */
 function loadDoc(doc) {
+  loads++;
   const o = doc.options ?? {};
-  extraOptions = {};
-  for (const key of ['by', 'mods']) if (o[key] != null) extraOptions[key] = o[key];
+  // Options the form has no control for ride along unchanged.
+  const { method, ci, level, ci_level_in: ciLevelIn, roles, ...extra } = o;
+  extraOptions = extra;
   grid.setText(doc.data, o.roles ?? {});
   setSelect($('method'), o.method == null ? 'REML' : String(o.method).toUpperCase());
   setSelect($('ci'), o.ci == null ? 'z' : String(o.ci).toLowerCase());
@@ -413,7 +417,9 @@ async function exampleText(name) {
 }
 
 async function loadExample(name) {
+  const mine = ++loads;
   const text = await exampleText(name);
+  if (mine !== loads) return;
   extraOptions = {};
   grid.setText(text);
   analyzeNow();
@@ -434,7 +440,10 @@ async function loadFile(file) {
     showBanner(`${file.name} is larger than 5 MB; metapool reads smaller tables.`);
     return;
   }
-  grid.setText(await file.text());
+  const mine = ++loads;
+  const text = await file.text();
+  if (mine !== loads) return;
+  grid.setText(text);
   extraOptions = {};
   $('example').value = '';
   analyzeNow();
@@ -467,6 +476,7 @@ dataPanel.addEventListener('drop', (e) => {
 $('add-row').addEventListener('click', () => grid.addRow());
 $('add-column').addEventListener('click', () => grid.addColumn());
 $('clear-data').addEventListener('click', () => {
+  loads++;
   $('example').value = '';
   extraOptions = {};
   grid.clear();
@@ -518,7 +528,8 @@ async function start() {
     return;
   }
   document.documentElement.classList.add('ready');
-  if (!(await loadFromHash())) {
+  const before = loads;
+  if (!(await loadFromHash()) && loads === before) {
     $('example').value = 'bcg';
     try {
       await loadExample('bcg');

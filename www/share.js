@@ -8,6 +8,10 @@ const MAX_DATA = 5_000_000;
 const MAX_INFLATED = 8_000_000;
 
 const OPTION_TYPES = { method: 'string', ci: 'string', level: 'number', ci_level_in: 'number' };
+/** Options the page passes on without a control of its own (docs/api.md lists them). */
+const EXTRA_TYPES = {
+  by: 'string', mods: 'columns', leave1out: 'boolean', cumulative: 'boolean', cumulative_by: 'string', bias: 'boolean',
+};
 
 /**
  * Checks a document that came from outside (a link, a parent page) and returns a clean copy with
@@ -41,17 +45,16 @@ export function validateDoc(doc) {
       clean.options.roles[name] = role;
     }
   }
-  // Subgroups and meta-regression: not on the page's form, but kept so a document keeps its meaning.
-  if (options.by != null) {
-    if (typeof options.by !== 'string') throw new Error('option "by" must be a column name (a string)');
-    clean.options.by = options.by;
-  }
-  if (options.mods != null) {
-    const m = options.mods;
-    if (typeof m !== 'string' && !(Array.isArray(m) && m.every((x) => typeof x === 'string'))) {
-      throw new Error('option "mods" must be column names (a string or a list of strings)');
-    }
-    clean.options.mods = Array.isArray(m) ? [...m] : m;
+  // Analyses the page's form has no control for (subgroups, meta-regression, …): kept as they
+  // are, so a document keeps its meaning; the core checks their values.
+  for (const [key, type] of Object.entries(EXTRA_TYPES)) {
+    const v = options[key];
+    if (v == null) continue;
+    const ok = type === 'columns'
+      ? typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+      : typeof v === type;
+    if (!ok) throw new Error(`option "${key}" must be ${type === 'columns' ? 'column names' : `a ${type}`}`);
+    clean.options[key] = Array.isArray(v) ? [...v] : v;
   }
   return clean;
 }

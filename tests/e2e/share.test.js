@@ -144,6 +144,21 @@ test('postMessage: a parent page on another origin loads documents and hears eve
     assert.match(errors[1], /metapool:load: "data" must be the CSV text/);
     assert.match(errors[2], /metapool:load: option "level" must be a number/);
 
+    // A document sent as soon as the frame has loaded, before "ready", wins over the example.
+    await page.evaluate((doc) => new Promise((resolve) => {
+      const g = document.createElement('iframe');
+      g.src = document.getElementById('f').src;
+      window.gotG = [];
+      addEventListener('message', (e) => { if (e.source === g.contentWindow) window.gotG.push(e.data); });
+      g.addEventListener('load', () => { g.contentWindow.postMessage({ type: 'metapool:load', doc }, '*'); resolve(); });
+      document.body.append(g);
+    }), DOC);
+    await page.waitForFunction(() => window.gotG.some((m) => m.type === 'metapool:ready'));
+    await page.waitForFunction(() => window.gotG.some((m) => m.type === 'metapool:report' && m.report.k === 4));
+    await page.waitForTimeout(300);
+    const lastG = await page.evaluate(() => window.gotG.filter((m) => m.type === 'metapool:report').at(-1).report.k);
+    assert.equal(lastG, 4);
+
     // The student edits the table inside the frame: the parent hears the new report.
     const frame = page.frameLocator('#f');
     await frame.locator('#grid tbody input[data-row="1"][data-col="1"]').fill('0.3');
