@@ -114,7 +114,7 @@ export class Grid {
 
   #blank() {
     this.headers = ['study', 'yi', 'vi'];
-    this.rows = [['', '', ''], ['', '', '']];
+    this.rows = Array.from({ length: 5 }, () => ['', '', '']);
     this.sep = ',';
   }
 

@@ -298,3 +298,26 @@ test('no request leaves the page\'s origin', async () => {
     '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/share.js', '/www/style.css', '/www/table.js']);
   await page.close();
 });
+
+test('a .csv file opened or dropped on the data panel replaces the table', async () => {
+  const page = await open(s.context, s.url);
+  await settled(page);
+  await waitSummary(page, /k = 13/);
+  await page.setInputFiles('#file-input', {
+    name: 'trials.csv', mimeType: 'text/csv',
+    buffer: Buffer.from('study;yi;vi\nA;0,10;0,01\nB;0,30;0,02\n'),
+  });
+  assert.match(await waitSummary(page, /k = 2/), /Pooled estimate 0\.1/);
+  assert.equal(await cell(page, 1, 1).inputValue(), '0,30');
+  await page.evaluate(() => {
+    const data = new DataTransfer();
+    data.items.add(new File(['study,yi,sei\nX,1,0.5\nY,2,0.5\nZ,3,0.5\n'], 'dropped.csv', { type: 'text/csv' }));
+    const panel = document.querySelector('.data-panel');
+    panel.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    panel.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  });
+  assert.match(await waitSummary(page, /k = 3/), /Pooled estimate 2\.0/);
+  assert.equal(await cell(page, 2, 0).inputValue(), 'Z');
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
