@@ -293,7 +293,7 @@ export class Grid {
     roles.append(roleCorner);
 
     // Each column as wide as its longest text (within limits), in characters.
-    const widths = this.headers.map((h, j) => Math.min(28, Math.max(7, h.length + 3,
+    const widths = this.headers.map((h, j) => Math.min(22, Math.max(7, h.length + 3,
       ...this.rows.slice(0, 200).map((r) => (r[j] ?? '').length + 1))));
 
     this.headers.forEach((name, j) => {
