@@ -82,8 +82,6 @@ function sentenceDigits(o) {
 
 const grid = new Grid($('grid'), { onChange: () => schedule() });
 let lastReport = null;
-/** The document of lastReport: the plot calls take it (see crate/src/wasm.rs). */
-let lastDoc = null;
 /** Options from a loaded document that the form has no control for (kept as they came). */
 let extraOptions = {};
 /** Counts loads, so that a slow one (a fetch, a file) cannot overwrite a later one. */
@@ -143,7 +141,6 @@ function analyzeNow() {
     }
   }
   if (report) {
-    lastDoc = doc;
     showReport(report);
     share.tellParent({ type: 'metapool:report', report });
   } else {
@@ -280,7 +277,7 @@ const PLOTS = [
 /** Height in CSS pixels for a plot drawn `width` CSS pixels wide. */
 function plotHeight(name, width) {
   if (name === 'forest') {
-    const [w, h] = call(core.forest_size, lastDoc);
+    const [w, h] = call(core.forest_size, lastReport);
     // The natural layout is w wide; a narrower canvas keeps the rows' height, a wider one a little more.
     return Math.round(h * Math.min(1.25, Math.max(1, width / w)));
   }
@@ -301,7 +298,7 @@ function drawPlots() {
       canvas.style.height = `${height}px`;
       canvas.width = Math.round(width * dpr);
       canvas.height = Math.round(height * dpr);
-      call(core[p.draw], canvas, lastDoc, dpr);
+      call(core[p.draw], canvas, lastReport, dpr);
     } catch (e) {
       const message = e instanceof Panic ? `internal error: ${e.message}` : e?.message ?? String(e);
       showBanner(`The ${p.canvas} plot could not be drawn: ${message}`);
@@ -342,7 +339,7 @@ function download(blob, name) {
 for (const p of PLOTS) {
   $(`${p.canvas}-svg`).addEventListener('click', () => {
     if (!lastReport) return;
-    const svg = call(core[p.svg], lastDoc);
+    const svg = call(core[p.svg], lastReport);
     download(new Blob([svg], { type: 'image/svg+xml' }), `${p.canvas}.svg`);
   });
   $(`${p.canvas}-png`).addEventListener('click', () => {

@@ -45,7 +45,7 @@ use crate::model::{self, Settings};
 use crate::studies::Studies;
 use crate::tau2::{self, Problem};
 use crate::wls::{Design, Wls};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The fewest studies the methods need: the regressions have k − 2 residual degrees of freedom.
 pub const MIN_STUDIES: usize = 3;
@@ -65,7 +65,7 @@ pub const TRIMFILL_MAX_ITERATIONS: usize = 100;
 /// All small-study-effect results. A method that is undefined for the data (for example the
 /// regressions when every study has the same variance) is `None`, with the reason in
 /// [`Bias::warnings`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bias {
     pub egger: Option<Egger>,
     pub begg: Option<Begg>,
@@ -79,7 +79,7 @@ pub struct Bias {
 }
 
 /// Egger's regression test (metafor `regtest(x, model = "lm", predictor = "sei")`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Egger {
     /// t statistic of the slope on the standard error.
     pub stat: f64,
@@ -94,7 +94,7 @@ pub struct Egger {
 }
 
 /// Begg and Mazumdar's rank correlation test (metafor `ranktest()`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Begg {
     /// Kendall's τ_b between the standardized effects and the variances.
     pub tau: f64,
@@ -105,7 +105,7 @@ pub struct Begg {
 }
 
 /// Which side of the funnel plot trim and fill fills.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Left,
@@ -113,7 +113,7 @@ pub enum Side {
 }
 
 /// A study added by trim and fill.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Filled {
     pub yi: f64,
     pub vi: f64,
@@ -121,7 +121,7 @@ pub struct Filled {
 
 /// Trim and fill (metafor `trimfill()`, estimator L0) and the model refitted with the filled
 /// studies.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrimFill {
     /// Estimated number of missing studies.
     pub k0: usize,
@@ -136,7 +136,7 @@ pub struct TrimFill {
 }
 
 /// Rosenthal's fail-safe N (metafor `fsn(yi, vi)`, Stouffer's method).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FailSafe {
     /// Number of null studies that would raise the combined one-sided p to α.
     pub n: u64,
@@ -151,7 +151,7 @@ pub struct FailSafe {
 }
 
 /// An intercept (limit) estimate of a weighted regression on precision (PET, PEESE).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Limit {
     pub estimate: f64,
     pub se: f64,

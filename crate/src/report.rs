@@ -7,38 +7,38 @@ use crate::dist;
 use crate::input::ColumnInfo;
 use crate::model::Fit;
 use crate::studies::Studies;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The whole report of one analysis.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub k: usize,
     pub overall: Overall,
     pub studies: Vec<StudyRow>,
     pub columns: Vec<ColumnInfo>,
     /// With `by`: one fit per subgroup, in sorted order of the group names.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subgroups: Option<Vec<SubgroupRow>>,
     /// With `by`: the test for subgroup differences (null with fewer than two subgroups).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subgroup_test: Option<SubgroupTestRow>,
     /// With `mods`: the meta-regression.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub regression: Option<RegressionReport>,
     /// With `leave1out`: the fit without each study, in input order, with influence diagnostics.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leave1out: Option<Vec<LeaveOneOutRow>>,
     /// With `cumulative`: the fit to the first 1, 2, …, k studies.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cumulative: Option<Vec<CumulativeRow>>,
     /// With `bias`: small-study effects and publication bias.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bias: Option<crate::bias::Bias>,
     pub warnings: Vec<String>,
 }
 
 /// One subgroup: its name and every field of [`Overall`] for its own fit.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubgroupRow {
     pub name: String,
     /// Data rows (from 1) of its studies.
@@ -48,7 +48,7 @@ pub struct SubgroupRow {
 }
 
 /// The test for subgroup differences.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubgroupTestRow {
     #[serde(rename = "Q")]
     pub q: f64,
@@ -75,7 +75,7 @@ pub fn subgroup_rows(s: &crate::subgroups::Subgroups, studies: &Studies) -> Vec<
 }
 
 /// One meta-regression coefficient.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CoefficientRow {
     pub name: String,
     pub estimate: f64,
@@ -87,7 +87,7 @@ pub struct CoefficientRow {
 }
 
 /// The meta-regression.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegressionReport {
     pub k: usize,
     pub coefficients: Vec<CoefficientRow>,
@@ -102,7 +102,7 @@ pub struct RegressionReport {
     #[serde(rename = "QM_p")]
     pub qm_p: f64,
     /// "chisq" or "F".
-    pub qm_test: &'static str,
+    pub qm_test: String,
     #[serde(rename = "QE")]
     pub qe: f64,
     #[serde(rename = "QE_df")]
@@ -141,7 +141,7 @@ impl RegressionReport {
             qm_df: r.qm_df.0,
             qm_df2: r.qm_df.1,
             qm_p: r.qm_p,
-            qm_test: if r.qm_df.1.is_some() { "F" } else { "chisq" },
+            qm_test: if r.qm_df.1.is_some() { "F" } else { "chisq" }.to_string(),
             qe: r.qe,
             qe_df: r.qe_df,
             qe_p: r.qe_p,
@@ -155,7 +155,7 @@ impl RegressionReport {
 }
 
 /// The pooled result and heterogeneity.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Overall {
     pub k: usize,
     pub estimate: f64,
@@ -192,21 +192,21 @@ pub struct Overall {
     #[serde(rename = "Q_p")]
     pub q_p: Option<f64>,
     /// metafor's code: FE, DL, REML, …
-    pub method: &'static str,
+    pub method: String,
     /// z or hksj.
-    pub ci: &'static str,
+    pub ci: String,
     pub level: f64,
     /// "common" or "random".
-    pub model: &'static str,
+    pub model: String,
     /// Plain-words names of the method and CI type, for the screen.
-    pub method_name: &'static str,
-    pub ci_name: &'static str,
+    pub method_name: String,
+    pub ci_name: String,
     /// Iterations of an iterative τ² estimator (0 for closed forms).
     pub iterations: usize,
 }
 
 /// One study's row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudyRow {
     pub study: String,
     /// Data row the study came from, counted from 1.
@@ -257,12 +257,12 @@ impl Overall {
             q: fit.q.q,
             q_df: fit.q.df,
             q_p: fit.q.p,
-            method: method.code(),
-            ci: fit.settings.ci.code(),
+            method: method.code().to_string(),
+            ci: fit.settings.ci.code().to_string(),
             level: fit.settings.level,
-            model: if method.is_common() { "common" } else { "random" },
-            method_name: method.name(),
-            ci_name: fit.settings.ci.name(),
+            model: if method.is_common() { "common" } else { "random" }.to_string(),
+            method_name: method.name().to_string(),
+            ci_name: fit.settings.ci.name().to_string(),
             iterations: fit.tau2.iterations,
         }
     }
@@ -291,7 +291,7 @@ pub fn study_rows(studies: &Studies, fit: &Fit) -> Vec<StudyRow> {
 }
 
 /// The fit without one study, and that study's influence diagnostics (metafor's `influence()`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeaveOneOutRow {
     /// The study left out.
     pub study: String,
@@ -333,7 +333,7 @@ pub fn leave_one_out_rows(studies: &Studies, deleted: &[crate::influence::Delete
 }
 
 /// The fit after adding one more study.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CumulativeRow {
     /// The study added at this step.
     pub study: String,
@@ -352,4 +352,30 @@ pub fn cumulative_rows(studies: &Studies, steps: &[(usize, Fit)]) -> Vec<Cumulat
             fit: Overall::from_fit(fit),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{analyze, Columns, Document, Options, Report};
+
+    /// The page hands the report back to the plot calls: it must come back unchanged.
+    #[test]
+    fn a_report_survives_a_round_trip_through_its_json() {
+        let doc = Document {
+            data: include_str!("../../www/examples/bcg.csv").into(),
+            options: Options {
+                by: Some("alloc".into()),
+                mods: Some(Columns::Text("ablat".into())),
+                leave1out: Some(true),
+                cumulative: Some(true),
+                bias: Some(true),
+                ..Default::default()
+            },
+        };
+        let report = analyze(&doc).unwrap();
+        let value = serde_json::to_value(&report).unwrap();
+        let back: Report = serde_json::from_value(value.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&back).unwrap(), value);
+        assert_eq!(back.overall, report.overall);
+    }
 }

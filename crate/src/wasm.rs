@@ -6,17 +6,15 @@
 //! - `analyze(doc)`: `doc` is an analysis document `{data: string, options?: {method?, ci?,
 //!   level?, ci_level_in?, roles?}}`; returns the report exactly as the CLI's `--json` prints it
 //!   (maps are plain objects, missing values `null`).
-//! - `draw_forest(canvas, doc, dpr)`, `draw_funnel(canvas, doc, dpr)`: draw on an
-//!   `HTMLCanvasElement` whose `width`/`height` are in device pixels (CSS size × `dpr`).
-//! - `forest_size(doc)`: `[width, height]` in CSS pixels that the forest plot needs.
-//! - `forest_svg(doc)`, `funnel_svg(doc)`: the plots as SVG text for downloads.
+//! - `draw_forest(canvas, report, dpr)`, `draw_funnel(canvas, report, dpr)`: draw the report
+//!   `analyze` returned on an `HTMLCanvasElement` whose `width`/`height` are in device pixels
+//!   (CSS size × `dpr`). Fit once, then plot the result: no plot call re-runs the analysis.
+//! - `forest_size(report)`: `[width, height]` in CSS pixels that the forest plot needs.
+//! - `forest_svg(report)`, `funnel_svg(report)`: the plots as SVG text for downloads.
 //! - Every failure is thrown as `{message: string, row: number | null, column: string | null}`:
 //!   the error's text for the user, and the data row (from 1) and column name it is about.
 //! - A panic (a bug) writes its message to the console and to `globalThis.metapoolPanic`; the
 //!   call then throws a `WebAssembly.RuntimeError` and the page starts a fresh instance.
-//!
-//! The plot calls take the analysis document, not the report: `Report` is not `Deserialize`
-//! (it holds `&'static str` codes), so the report cannot come back in from JS yet.
 
 use crate::plot::{self, PlotStyle};
 use crate::{Document, Report};
@@ -49,8 +47,8 @@ pub fn analyze(doc: JsValue) -> Result<JsValue, JsValue> {
 
 /// Draws the forest plot on `canvas` (sized in device pixels; `dpr` device pixels per CSS pixel).
 #[wasm_bindgen]
-pub fn draw_forest(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<(), JsValue> {
-    let report = report_of(doc)?;
+pub fn draw_forest(canvas: HtmlCanvasElement, report: JsValue, dpr: f64) -> Result<(), JsValue> {
+    let report = report_in(report)?;
     let area = canvas_area(canvas)?;
     plot::draw_forest(
         &area,
@@ -66,8 +64,8 @@ pub fn draw_forest(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<
 
 /// Draws the funnel plot on `canvas`, as [`draw_forest`].
 #[wasm_bindgen]
-pub fn draw_funnel(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<(), JsValue> {
-    let report = report_of(doc)?;
+pub fn draw_funnel(canvas: HtmlCanvasElement, report: JsValue, dpr: f64) -> Result<(), JsValue> {
+    let report = report_in(report)?;
     let area = canvas_area(canvas)?;
     plot::draw_funnel(
         &area,
@@ -81,17 +79,17 @@ pub fn draw_funnel(canvas: HtmlCanvasElement, doc: JsValue, dpr: f64) -> Result<
     area.present().map_err(|e| into_error(e, None, None))
 }
 
-/// The size `[width, height]` in CSS pixels the forest plot of `doc` needs.
+/// The size `[width, height]` in CSS pixels the forest plot of `report` needs.
 #[wasm_bindgen]
-pub fn forest_size(doc: JsValue) -> Result<Vec<u32>, JsValue> {
-    let (width, height) = plot::forest_size(&report_of(doc)?);
+pub fn forest_size(report: JsValue) -> Result<Vec<u32>, JsValue> {
+    let (width, height) = plot::forest_size(&report_in(report)?);
     Ok(vec![width, height])
 }
 
 /// The forest plot as an SVG document, at its natural size.
 #[wasm_bindgen]
-pub fn forest_svg(doc: JsValue) -> Result<String, JsValue> {
-    let report = report_of(doc)?;
+pub fn forest_svg(report: JsValue) -> Result<String, JsValue> {
+    let report = report_in(report)?;
     let (width, height) = plot::forest_size(&report);
     plot::forest_svg(
         &report,
@@ -106,8 +104,14 @@ pub fn forest_svg(doc: JsValue) -> Result<String, JsValue> {
 
 /// The funnel plot as an SVG document, at the default size.
 #[wasm_bindgen]
-pub fn funnel_svg(doc: JsValue) -> Result<String, JsValue> {
-    plot::funnel_svg(&report_of(doc)?, &PlotStyle::default()).map_err(|e| into_error(e, None, None))
+pub fn funnel_svg(report: JsValue) -> Result<String, JsValue> {
+    plot::funnel_svg(&report_in(report)?, &PlotStyle::default()).map_err(|e| into_error(e, None, None))
+}
+
+/// A report (a JS value, as `analyze` returned it) back into the core's type.
+fn report_in(report: JsValue) -> Result<Report, JsValue> {
+    serde_wasm_bindgen::from_value(report)
+        .map_err(|e| into_error(format_args!("not a metapool report: {e}"), None, None))
 }
 
 /// Document (a JS value) to report.
@@ -264,7 +268,8 @@ mod tests {
 
     #[wasm_bindgen_test]
     fn plots_draw_on_a_canvas_and_as_svg() {
-        let d = || doc(BCG, "{}");
+        // The plot calls take the report that analyze returned.
+        let d = || analyze(doc(BCG, "{}")).unwrap();
         let size: Vec<u32> = forest_size(d()).unwrap();
         assert_eq!(size.len(), 2);
         let forest = canvas(size[0] * 2, size[1] * 2);
@@ -278,10 +283,10 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn a_plot_of_bad_data_is_an_error_object() {
-        let err = draw_forest(canvas(10, 10), doc("study,yi,vi\nA,x,1\n", "{}"), 1.0).unwrap_err();
-        assert_eq!(get(&err, "row").as_f64(), Some(1.0));
-        assert_eq!(get(&err, "column").as_string().as_deref(), Some("yi"));
+    fn a_plot_of_something_else_than_a_report_is_an_error_object() {
+        let err = draw_forest(canvas(10, 10), doc("study,yi,vi\nA,0.1,1\n", "{}"), 1.0).unwrap_err();
+        assert!(get(&err, "message").as_string().unwrap().starts_with("not a metapool report"));
+        assert!(get(&err, "row").is_null());
     }
 
     #[wasm_bindgen_test]

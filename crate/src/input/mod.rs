@@ -54,7 +54,7 @@ impl Default for ReadSettings {
 }
 
 /// A column of the input with the role it was given.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnInfo {
     pub name: String,
     pub role: Role,
