@@ -1,6 +1,6 @@
 //! Reading studies from text, through the public entry point `metapool::input::read_studies`.
 
-use metapool::input::{read_studies, ColumnInfo, Input, ReadSettings, Role};
+use metapool::input::{detect_role, read_studies, ColumnInfo, Input, ReadSettings, Role};
 use metapool::studies::ExtraColumn;
 use metapool::Error;
 use std::collections::BTreeMap;
@@ -304,7 +304,7 @@ fn missing_columns() {
         "no effect column: give yi with vi, sei, or lower and upper; or the mediation paths a, sa, b and sb (found the path columns a, sa and b but not sb)"
     );
     assert_eq!(
-        err("study,logOR,variance\nA,1,1\n").to_string(),
+        err("study,outcome,variance\nA,1,1\n").to_string(),
         "no effect column: give yi with vi, sei, or lower and upper; or the mediation paths a, sa, b and sb (found variance, but no column for the effect)"
     );
     assert!(matches!(err("x,z\n1,2\n"), Error::MissingColumns { .. }));
@@ -590,4 +590,11 @@ fn extra_columns_in_header_order() {
         roles,
         [Role::Other, Role::Study, Role::Yi, Role::Other, Role::Vi]
     );
+}
+
+#[test]
+fn effect_columns_named_by_their_measure_are_recognised() {
+    for name in ["logRR", "log OR", "ln_HR", "SMD", "Hedges g", "IE"] {
+        assert_eq!(detect_role(name), Role::Yi, "{name}");
+    }
 }

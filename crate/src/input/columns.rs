@@ -24,6 +24,18 @@ const ALIASES: &[(Role, &[&str])] = &[
             "est",
             "te",
             "effectsize",
+            "logrr",
+            "lnrr",
+            "logor",
+            "lnor",
+            "loghr",
+            "lnhr",
+            "smd",
+            "md",
+            "hedgesg",
+            "cohensd",
+            "ie",
+            "indirecteffect",
         ],
     ),
     (Role::Vi, &["vi", "v", "var", "variance"]),
@@ -87,7 +99,7 @@ pub(crate) fn normalize(header: &str) -> String {
 /// | Role    | Meaning                                   | Header names                                                                        |
 /// |---------|-------------------------------------------|-------------------------------------------------------------------------------------|
 /// | `study` | study label                               | study, studies, author, authors, label, name, trial, slab, id, studyid             |
-/// | `yi`    | effect estimate                           | yi, y, effect, es, estimate, est, te, effectsize                                    |
+/// | `yi`    | effect estimate                           | yi, y, effect, es, estimate, est, te, effectsize, logrr, lnrr, logor, lnor, loghr, lnhr, smd, md, hedgesg, cohensd, ie, indirecteffect |
 /// | `vi`    | sampling variance                         | vi, v, var, variance                                                                |
 /// | `sei`   | standard error                            | sei, se, stderr, standarderror, sete, sem                                           |
 /// | `lower` | lower confidence limit                    | lower, lo, low, cilower, cilb, lci, lcl, ll, lowerci, lowerlimit, lb               |
