@@ -25,12 +25,26 @@
 //! [`DrawingArea`]: plotters::drawing::DrawingArea
 
 mod axis;
+mod baujat;
+mod bubble;
 mod forest;
+mod frame;
 mod funnel;
+mod funnel_contours;
+mod kind;
+mod leave1out;
 mod paint;
+mod subgroup_forest;
+mod table;
 
+pub use baujat::{baujat_points, baujat_svg, draw_baujat, BaujatPoint};
+pub use bubble::{bubble_svg, draw_bubble};
 pub use forest::{draw_forest, forest_size, forest_svg};
 pub use funnel::{draw_funnel, funnel_svg};
+pub use funnel_contours::{draw_funnel_contours, funnel_contours_svg};
+pub use kind::{draw, size, PlotKind};
+pub use leave1out::{draw_leave1out, leave1out_size, leave1out_svg};
+pub use subgroup_forest::{draw_subgroup_forest, subgroup_forest_size, subgroup_forest_svg};
 
 use crate::input::Role;
 use crate::report::Report;

@@ -1,0 +1,201 @@
+//! One entry point for every plot: [`PlotKind`] names a plot, [`draw`] draws it on any plotters
+//! area, [`PlotKind::svg`] writes it as SVG and [`size`] gives its natural size, so that the wasm
+//! layer needs a single `draw_plot(canvas, report, kind, dpr)`.
+
+use super::{
+    baujat, bubble, forest, funnel, funnel_contours, leave1out, subgroup_forest, PlotError,
+    PlotStyle,
+};
+use crate::report::Report;
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
+use plotters::prelude::DrawingBackend;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// The plots metapool draws. Serialized (and parsed) as the lowercase names "forest",
+/// "funnel", "subgroupforest", "bubble", "funnelcontours", "leaveoneout" and "baujat".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum PlotKind {
+    /// The forest plot ([`draw_forest`](super::draw_forest)).
+    Forest,
+    /// The funnel plot ([`draw_funnel`](super::draw_funnel)).
+    Funnel,
+    /// Studies grouped by subgroup, a diamond per subgroup; needs `by`.
+    SubgroupForest,
+    /// Meta-regression on one numeric moderator; needs `mods` (and the moderator values).
+    Bubble,
+    /// The funnel around 0 with significance contours, and trim-and-fill studies with `bias`.
+    FunnelContours,
+    /// The estimate without each study; needs `leave1out`.
+    LeaveOneOut,
+    /// Contribution to heterogeneity against influence; needs `leave1out`.
+    Baujat,
+}
+
+impl PlotKind {
+    /// Every kind, in the order a page would list them.
+    pub const ALL: [PlotKind; 7] = [
+        PlotKind::Forest,
+        PlotKind::Funnel,
+        PlotKind::SubgroupForest,
+        PlotKind::Bubble,
+        PlotKind::FunnelContours,
+        PlotKind::LeaveOneOut,
+        PlotKind::Baujat,
+    ];
+
+    /// The name used in JSON and by [`FromStr`]: "forest", "subgroupforest" …
+    pub fn name(self) -> &'static str {
+        match self {
+            PlotKind::Forest => "forest",
+            PlotKind::Funnel => "funnel",
+            PlotKind::SubgroupForest => "subgroupforest",
+            PlotKind::Bubble => "bubble",
+            PlotKind::FunnelContours => "funnelcontours",
+            PlotKind::LeaveOneOut => "leaveoneout",
+            PlotKind::Baujat => "baujat",
+        }
+    }
+
+    /// Draws this plot of `report` on `area`; see [`draw`].
+    ///
+    /// # Errors
+    /// As [`draw`].
+    pub fn draw<DB: DrawingBackend>(
+        self,
+        area: &DrawingArea<DB, Shift>,
+        report: &Report,
+        style: &PlotStyle,
+    ) -> Result<(), PlotError> {
+        draw(self, area, report, style)
+    }
+
+    /// This plot of `report` as an SVG document of `style.width × style.height` pixels.
+    ///
+    /// # Errors
+    /// As [`draw`], or for a zero width or height.
+    pub fn svg(self, report: &Report, style: &PlotStyle) -> Result<String, PlotError> {
+        match self {
+            PlotKind::Forest => forest::forest_svg(report, style),
+            PlotKind::Funnel => funnel::funnel_svg(report, style),
+            PlotKind::SubgroupForest => subgroup_forest::subgroup_forest_svg(report, style),
+            PlotKind::Bubble => bubble::bubble_svg(report, &moderator(report)?, style),
+            PlotKind::FunnelContours => funnel_contours::funnel_contours_svg(report, style),
+            PlotKind::LeaveOneOut => leave1out::leave1out_svg(report, style),
+            PlotKind::Baujat => baujat::baujat_svg(report, style),
+        }
+    }
+}
+
+impl fmt::Display for PlotKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for PlotKind {
+    type Err = PlotError;
+
+    /// Parses a [`PlotKind::name`], ignoring case, "-" and "_" ("leave-one-out", "Baujat").
+    fn from_str(s: &str) -> Result<PlotKind, PlotError> {
+        let key: String = s
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .flat_map(char::to_lowercase)
+            .collect();
+        PlotKind::ALL
+            .into_iter()
+            .find(|k| k.name() == key)
+            .ok_or_else(|| {
+                let names: Vec<&str> = PlotKind::ALL.iter().map(|k| k.name()).collect();
+                PlotError::new(format!(
+                    "there is no plot called \"{s}\"; choose one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// Draws the plot `kind` of `report` on `area`, which may use any plotters backend whose text
+/// size is in pixels (plotters-canvas' `CanvasBackend` in the page); its size in device pixels
+/// divided by `style.scale` is the layout size in CSS pixels.
+///
+/// # Errors
+/// [`PlotError`] when the report lacks the analysis the plot shows (subgroups, meta-regression,
+/// leave-one-out), with a message that names the option to run; when it holds non-finite
+/// numbers; or when the backend fails.
+pub fn draw<DB: DrawingBackend>(
+    kind: PlotKind,
+    area: &DrawingArea<DB, Shift>,
+    report: &Report,
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    match kind {
+        PlotKind::Forest => forest::draw_forest(area, report, style),
+        PlotKind::Funnel => funnel::draw_funnel(area, report, style),
+        PlotKind::SubgroupForest => subgroup_forest::draw_subgroup_forest(area, report, style),
+        PlotKind::Bubble => bubble::draw_bubble(area, report, &moderator(report)?, style),
+        PlotKind::FunnelContours => funnel_contours::draw_funnel_contours(area, report, style),
+        PlotKind::LeaveOneOut => leave1out::draw_leave1out(area, report, style),
+        PlotKind::Baujat => baujat::draw_baujat(area, report, style),
+    }
+}
+
+/// The natural size in CSS pixels of the plot `kind` of `report`: the forest-like plots grow
+/// with their rows; the others take the default [`PlotStyle`] size.
+pub fn size(kind: PlotKind, report: &Report) -> (u32, u32) {
+    match kind {
+        PlotKind::Forest => forest::forest_size(report),
+        PlotKind::SubgroupForest => subgroup_forest::subgroup_forest_size(report),
+        PlotKind::LeaveOneOut => leave1out::leave1out_size(report),
+        PlotKind::Funnel | PlotKind::Bubble | PlotKind::FunnelContours | PlotKind::Baujat => {
+            let style = PlotStyle::default();
+            (style.width, style.height)
+        }
+    }
+}
+
+/// The moderator's value for each study, from the report.
+///
+/// The report does not carry the moderator values yet (the proposed `regression.X`), so the
+/// bubble plot is only available through [`draw_bubble`](super::draw_bubble) with the values
+/// given; here the reason is returned as the error.
+fn moderator(report: &Report) -> Result<Vec<f64>, PlotError> {
+    bubble::check_regression(report)?;
+    Err(PlotError::new(
+        "the bubble plot needs each study's moderator value, which this report does not carry; \
+         draw it with draw_bubble and the moderator column",
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for k in PlotKind::ALL {
+            assert_eq!(k.name().parse::<PlotKind>().unwrap(), k);
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.name()));
+            assert_eq!(serde_json::from_str::<PlotKind>(&json).unwrap(), k);
+        }
+        assert_eq!(
+            "Leave-One-Out".parse::<PlotKind>().unwrap(),
+            PlotKind::LeaveOneOut
+        );
+        assert_eq!(
+            "subgroup_forest".parse::<PlotKind>().unwrap(),
+            PlotKind::SubgroupForest
+        );
+        let e = "violin".parse::<PlotKind>().unwrap_err();
+        assert!(
+            e.message().contains("\"violin\"") && e.message().contains("baujat"),
+            "{e}"
+        );
+    }
+}

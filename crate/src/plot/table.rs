@@ -1,0 +1,674 @@
+//! A forest-plot table of any rows: the layout shared by the subgroup forest plot and the
+//! leave-one-out plot.
+//!
+//! It looks like [`forest`](super::forest): labels at left; in the middle a mark at each
+//! estimate with a line for its interval; at right extra columns (weight, τ², I² …) and
+//! "estimate [lower, upper]" in three right-aligned pieces so that the decimal points line up;
+//! below, the axis, its title and notes. Rows may also be bold headings, diamonds for pooled
+//! estimates, small notes inside the table and gaps.
+
+use super::axis::{fitting_ticks, Ticks};
+use super::paint::{rgb, tint, Font, Painter};
+use super::{finite, fmt2, fmt_p, percent, PlotError, PlotStyle};
+use crate::report::Overall;
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::HPos;
+use plotters::style::RGBColor;
+
+/// Row height in font sizes.
+const ROW: f64 = 1.6;
+/// Height of a note row inside the table, in font sizes.
+const NOTE_ROW: f64 = 1.25;
+/// Height of a gap row, in font sizes.
+const GAP: f64 = 0.6;
+/// Space above the header and below the last line, in font sizes.
+const MARGIN: f64 = 0.8;
+/// Space under the header row, in font sizes.
+const GAP_HEADER: f64 = 0.3;
+/// From the last row to the axis line, in font sizes.
+const GAP_AXIS: f64 = 0.5;
+/// Axis line to the centre of the axis title, in font sizes.
+const AXIS_BLOCK: f64 = 2.4;
+/// Space above the notes and the height of each note line, in font sizes.
+const GAP_NOTES: f64 = 1.4;
+const NOTE: f64 = 1.35;
+/// The heaviest square fills its row when it weighs at least this many percent (as the forest
+/// plot: with many light studies every square stays small).
+const FULL_SQUARE: f64 = 10.0;
+/// Tick labels and notes, relative to the body text.
+const SMALL: f64 = 0.88;
+
+/// A forest-plot table: header, rows, axis and notes.
+pub(crate) struct Table {
+    /// Header of the label column ("Study").
+    pub label_header: String,
+    /// Headers of the extra columns between the plot and the estimates ("Weight", "I²" …);
+    /// every entry has one cell per column.
+    pub columns: Vec<String>,
+    pub rows: Vec<Row>,
+    /// Level of the intervals, for the header "Estimate [95% CI]".
+    pub level: f64,
+    /// A dashed vertical line at this value, from the top to the last diamond.
+    pub reference: Option<f64>,
+    /// A lightly shaded vertical strip between these values (e.g. the pooled CI).
+    pub band: Option<(f64, f64)>,
+    /// Title of the effect axis.
+    pub x_label: String,
+    /// Lines under the axis.
+    pub notes: Vec<String>,
+}
+
+/// One row of a [`Table`].
+pub(crate) enum Row {
+    /// A bold heading with nothing else on its row.
+    Heading(String),
+    /// A label, a mark with its interval, cells and numbers.
+    Entry(Entry),
+    /// A small grey line of text starting at the label column.
+    Note(String),
+    /// A little vertical space.
+    Gap,
+}
+
+/// A labelled row with an estimate.
+pub(crate) struct Entry {
+    pub label: String,
+    pub bold: bool,
+    /// Label and numbers in grey (e.g. the prediction interval row).
+    pub grey: bool,
+    pub mark: Mark,
+    /// `None` leaves the estimate column empty.
+    pub estimate: Option<f64>,
+    /// `None` prints "[NA, NA]" unless the estimate is missing too.
+    pub ci: Option<(f64, f64)>,
+    /// One per extra column; empty strings leave it blank.
+    pub cells: Vec<String>,
+}
+
+/// What an entry draws in the plot region.
+pub(crate) enum Mark {
+    /// Nothing.
+    None,
+    /// A square of area ∝ weight (percent) with the interval as a line.
+    Square(f64),
+    /// A dot of fixed size with the interval as a line.
+    Dot,
+    /// A diamond spanning the interval, and a dashed prediction interval under it.
+    Diamond(Option<(f64, f64)>),
+}
+
+impl Entry {
+    /// A plain entry: regular type, no cells.
+    pub fn new(label: impl Into<String>, mark: Mark) -> Entry {
+        Entry {
+            label: label.into(),
+            bold: false,
+            grey: false,
+            mark,
+            estimate: None,
+            ci: None,
+            cells: Vec::new(),
+        }
+    }
+}
+
+impl Row {
+    /// Height in font sizes, and whether it counts as a row that spreads in a tall area.
+    fn units(&self) -> (f64, bool) {
+        match self {
+            Row::Heading(_) | Row::Entry(_) => (ROW, true),
+            Row::Note(_) => (NOTE_ROW, false),
+            Row::Gap => (GAP, false),
+        }
+    }
+}
+
+impl Table {
+    /// Natural height in font sizes.
+    pub fn units(&self) -> f64 {
+        let tail = match self.notes.len() {
+            0 => 0.5,
+            n => GAP_NOTES + NOTE * (n - 1) as f64 + 0.5,
+        };
+        let rows: f64 = self.rows.iter().map(|r| r.units().0).sum();
+        2.0 * MARGIN + ROW + GAP_HEADER + rows + GAP_AXIS + AXIS_BLOCK + tail
+    }
+
+    /// Natural size in CSS pixels with the default style: the default width, and a height that
+    /// grows with the rows.
+    pub fn natural_size(&self) -> (u32, u32) {
+        let style = PlotStyle::default();
+        (style.width, (self.units() * style.font_size).ceil() as u32)
+    }
+
+    fn spreading_rows(&self) -> usize {
+        1 + self.rows.iter().filter(|r| r.units().1).count()
+    }
+}
+
+/// One entry's numbers as text: three pieces, each right-aligned in its own column.
+struct Numbers {
+    estimate: String,
+    lower: String,
+    upper: String,
+}
+
+impl Numbers {
+    fn of(e: &Entry) -> Numbers {
+        let (lower, upper) = match (e.estimate, e.ci) {
+            (_, Some((l, u))) => (format!("[{},", fmt2(l)), format!("{}]", fmt2(u))),
+            (Some(_), None) => ("[NA,".into(), "NA]".into()),
+            (None, None) => (String::new(), String::new()),
+        };
+        Numbers {
+            estimate: e.estimate.map(fmt2).unwrap_or_default(),
+            lower,
+            upper,
+        }
+    }
+}
+
+/// Horizontal positions in CSS pixels.
+struct Columns {
+    label_left: f64,
+    label_width: f64,
+    plot_left: f64,
+    plot_right: f64,
+    /// Right ends of the extra columns.
+    cells_right: Vec<f64>,
+    estimate_right: f64,
+    lower_right: f64,
+    upper_right: f64,
+}
+
+/// Draws `table` on the painter's whole area with the style's font size, shrunk to fit.
+pub(crate) fn draw_table<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    table: &Table,
+    style: &PlotStyle,
+) -> Result<(), PlotError> {
+    let (width, height) = p.size();
+    if let Some(bg) = style.background {
+        p.fill_background(rgb(bg))?;
+    }
+    // Vertical layout: shrink the type when the area is short; spread rows when it is tall.
+    let natural = table.units() * style.font_size;
+    let f = if height < natural {
+        style.font_size * height / natural
+    } else {
+        style.font_size
+    };
+    let spare = (height - table.units() * f).max(0.0);
+    let extra = (spare / table.spreading_rows() as f64).min(0.4 * f);
+    let row_h = |r: &Row| {
+        let (u, spreads) = r.units();
+        u * f + if spreads { extra } else { 0.0 }
+    };
+    let row = ROW * f + extra;
+
+    let ink = rgb(style.ink);
+    let grey = tint(ink, 0.35);
+    let light = tint(ink, 0.6);
+    let bold = Font::bold(f);
+    let small = Font::regular(SMALL * f);
+    let font = |e: &Entry| {
+        if e.bold {
+            Font::bold(f)
+        } else {
+            Font::regular(f)
+        }
+    };
+    let estimate_header = format!("Estimate [{} CI]", percent(table.level));
+    let numbers: Vec<Option<Numbers>> = table
+        .rows
+        .iter()
+        .map(|r| match r {
+            Row::Entry(e) => Some(Numbers::of(e)),
+            _ => None,
+        })
+        .collect();
+    let cols = columns(p, table, &numbers, width, f, &estimate_header);
+
+    // Effect axis: as the forest plot, every estimate, 0, and the diamonds' intervals; the
+    // other intervals too unless a few very wide ones would squeeze the rest (then they are
+    // clipped and end in an arrow).
+    let mut core = vec![0.0];
+    let mut ext = Vec::new();
+    core.extend(table.reference);
+    for r in &table.rows {
+        if let Row::Entry(e) = r {
+            core.extend(e.estimate);
+            match &e.mark {
+                Mark::Diamond(pi) => {
+                    core.extend(e.ci.iter().flat_map(|&(l, u)| [l, u]));
+                    core.extend(pi.iter().flat_map(|&(l, u)| [l, u]));
+                }
+                Mark::Square(_) | Mark::Dot => {
+                    ext.extend(e.ci.iter().flat_map(|&(l, u)| [l, u]));
+                }
+                Mark::None => {}
+            }
+        }
+    }
+    if let Some((l, u)) = table.band {
+        core.extend([l, u]);
+    }
+    let (core_lo, core_hi) = bounds(&core);
+    ext.extend([core_lo, core_hi]);
+    let (ext_lo, ext_hi) = bounds(&ext);
+    let core_w = (core_hi - core_lo).max(f64::MIN_POSITIVE);
+    let (lo, hi) = if ext_hi - ext_lo <= 3.0 * core_w {
+        (ext_lo, ext_hi)
+    } else {
+        (ext_lo.max(core_lo - core_w), ext_hi.min(core_hi + core_w))
+    };
+    let ticks = fitting_ticks(lo, hi, cols.plot_right - cols.plot_left, 1.2 * f, |s| {
+        p.measure(s, small)
+    });
+    let x = |v: f64| {
+        cols.plot_left + (v - ticks.lo) / (ticks.hi - ticks.lo) * (cols.plot_right - cols.plot_left)
+    };
+
+    // Header.
+    let y = MARGIN * f + row / 2.0;
+    let header = p.fit(&table.label_header, bold, cols.label_width);
+    p.text(&header, (cols.label_left, y), bold, ink, HPos::Left, false)?;
+    for (h, &right) in table.columns.iter().zip(&cols.cells_right) {
+        p.text(h, (right, y), bold, ink, HPos::Right, false)?;
+    }
+    p.text(
+        &estimate_header,
+        (cols.upper_right, y),
+        bold,
+        ink,
+        HPos::Right,
+        false,
+    )?;
+    let rule_y = y + row / 2.0 + GAP_HEADER * f / 2.0;
+    p.line((cols.label_left, rule_y), (width - f, rule_y), light, 1.0)?;
+    let top = y + row / 2.0 + GAP_HEADER * f;
+
+    // Row centres, and the axis under the last row.
+    let mut centres = Vec::with_capacity(table.rows.len());
+    let mut edge = top;
+    for r in &table.rows {
+        let h = row_h(r);
+        centres.push(edge + h / 2.0);
+        edge += h;
+    }
+    let axis_y = edge + GAP_AXIS * f;
+    let diamond_half = 0.32 * row;
+
+    // Under everything else: the band, the null line and the reference line down to the last
+    // diamond.
+    if let Some((l, u)) = table.band {
+        let (l, u) = (x(l.max(ticks.lo)), x(u.min(ticks.hi)));
+        if l < u {
+            p.rect((l, top), (u, axis_y), tint(ink, 0.94))?;
+        }
+    }
+    p.line((x(0.0), top), (x(0.0), axis_y), light, 1.0)?;
+    if let Some(v) = table
+        .reference
+        .filter(|v| (ticks.lo..=ticks.hi).contains(v))
+    {
+        let last_diamond = table
+            .rows
+            .iter()
+            .zip(&centres)
+            .filter(|(r, _)| {
+                matches!(
+                    r,
+                    Row::Entry(Entry {
+                        mark: Mark::Diamond(_),
+                        ..
+                    })
+                )
+            })
+            .map(|(_, &c)| c - diamond_half)
+            .next_back()
+            .unwrap_or(axis_y);
+        p.dashed((x(v), top), (x(v), last_diamond), (1.0, 3.0), grey, 1.0)?;
+    }
+
+    // Rows.
+    let max_weight = table
+        .rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Entry(Entry {
+                mark: Mark::Square(w),
+                ..
+            }) => Some(*w),
+            _ => None,
+        })
+        .fold(0.0, f64::max);
+    let full_square = max_weight.max(FULL_SQUARE);
+    let max_side = (0.72 * row).min(1.6 * f);
+    for ((r, &y), n) in table.rows.iter().zip(&centres).zip(&numbers) {
+        match r {
+            Row::Heading(text) => {
+                let text = p.fit(text, bold, cols.label_width);
+                p.text(&text, (cols.label_left, y), bold, ink, HPos::Left, false)?;
+            }
+            Row::Note(text) => {
+                let text = p.fit(text, small, cols.upper_right - cols.label_left);
+                p.text(&text, (cols.label_left, y), small, grey, HPos::Left, false)?;
+            }
+            Row::Gap => {}
+            Row::Entry(e) => {
+                let font = font(e);
+                let color = if e.grey { grey } else { ink };
+                let label = p.fit(&e.label, font, cols.label_width);
+                p.text(&label, (cols.label_left, y), font, color, HPos::Left, false)?;
+                for (cell, &right) in e.cells.iter().zip(&cols.cells_right) {
+                    p.text(cell, (right, y), font, color, HPos::Right, false)?;
+                }
+                if let Some(n) = n {
+                    numbers_text(p, n, &cols, y, font, color)?;
+                }
+                draw_mark(p, e, &ticks, &x, y, f, ink, diamond_half, |w| {
+                    (max_side * (w / full_square).sqrt()).clamp(0.25 * f, max_side)
+                })?;
+            }
+        }
+    }
+
+    // Axis.
+    let tick = 0.35 * f;
+    p.line((x(ticks.lo), axis_y), (x(ticks.hi), axis_y), ink, 1.0)?;
+    for (v, label) in ticks.values.iter().zip(&ticks.labels) {
+        p.line((x(*v), axis_y), (x(*v), axis_y + tick), ink, 1.0)?;
+        p.text(
+            label,
+            (x(*v), axis_y + tick + 0.75 * f),
+            small,
+            ink,
+            HPos::Center,
+            false,
+        )?;
+    }
+    let body = Font::regular(f);
+    let title = p.fit(
+        &table.x_label,
+        body,
+        cols.plot_right - cols.plot_left + 2.0 * f,
+    );
+    let title_y = axis_y + AXIS_BLOCK * f;
+    p.text(
+        &title,
+        ((cols.plot_left + cols.plot_right) / 2.0, title_y),
+        body,
+        ink,
+        HPos::Center,
+        false,
+    )?;
+
+    // Notes.
+    let mut note_y = title_y + GAP_NOTES * f;
+    for note in &table.notes {
+        let note = p.fit(note, small, width - 2.0 * f);
+        p.text(
+            &note,
+            (cols.label_left, note_y),
+            small,
+            grey,
+            HPos::Left,
+            false,
+        )?;
+        note_y += NOTE * f;
+    }
+    Ok(())
+}
+
+/// The mark of an entry: square or dot with its interval line, or a diamond.
+#[allow(clippy::too_many_arguments)]
+fn draw_mark<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    e: &Entry,
+    ticks: &Ticks,
+    x: &dyn Fn(f64) -> f64,
+    y: f64,
+    f: f64,
+    ink: RGBColor,
+    diamond_half: f64,
+    side: impl Fn(f64) -> f64,
+) -> Result<(), PlotError> {
+    let Some(est) = e.estimate.filter(|v| v.is_finite()) else {
+        return Ok(());
+    };
+    let on_axis = (ticks.lo..=ticks.hi).contains(&est);
+    match &e.mark {
+        Mark::None => {}
+        Mark::Square(w) => {
+            if let Some(ci) = e.ci {
+                interval_line(p, ci, ticks, x, y, f, ink)?;
+            }
+            if on_axis {
+                let s = side(*w);
+                let cx = x(est);
+                p.rect(
+                    (cx - s / 2.0, y - s / 2.0),
+                    (cx + s / 2.0, y + s / 2.0),
+                    ink,
+                )?;
+            }
+        }
+        Mark::Dot => {
+            if let Some(ci) = e.ci {
+                interval_line(p, ci, ticks, x, y, f, ink)?;
+            }
+            if on_axis {
+                p.dot((x(est), y), 0.32 * f, ink)?;
+            }
+        }
+        Mark::Diamond(pi) => {
+            if let Some((l, u)) = *pi {
+                let cap = 0.22 * diamond_half / 0.32;
+                p.dashed((x(l), y), (x(u), y), (4.0, 3.0), ink, 1.0)?;
+                p.line((x(l), y - cap), (x(l), y + cap), ink, 1.0)?;
+                p.line((x(u), y - cap), (x(u), y + cap), ink, 1.0)?;
+            }
+            let cx = x(est);
+            match e.ci {
+                Some((l, u)) => p.polygon(
+                    &[
+                        (x(l), y),
+                        (cx, y - diamond_half),
+                        (x(u), y),
+                        (cx, y + diamond_half),
+                    ],
+                    ink,
+                )?,
+                // No interval: a bar at the estimate only.
+                None => p.line((cx, y - diamond_half), (cx, y + diamond_half), ink, 2.0)?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Smallest and largest finite value.
+fn bounds(values: &[f64]) -> (f64, f64) {
+    values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        })
+}
+
+/// Column positions: the widest label (up to a third of the width), the plot in the middle and
+/// the extra and number columns, each as wide as its widest entry or header.
+fn columns<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    table: &Table,
+    numbers: &[Option<Numbers>],
+    width: f64,
+    f: f64,
+    estimate_header: &str,
+) -> Columns {
+    let body = Font::regular(f);
+    let bold = Font::bold(f);
+    let margin = f;
+    let gap = 1.6 * f;
+    // A word space (Arial: 0.278 em); not measured, as browsers measure a lone space as 0.
+    let space = 0.28 * f;
+    let entries = || {
+        table.rows.iter().zip(numbers).filter_map(|(r, n)| match r {
+            Row::Entry(e) => Some((e, if e.bold { bold } else { body }, n.as_ref())),
+            _ => None,
+        })
+    };
+    let widest = |items: &mut dyn Iterator<Item = (&str, Font)>| {
+        items
+            .map(|(s, font)| p.measure(s, font))
+            .fold(0.0, f64::max)
+    };
+
+    let label_need = widest(
+        &mut entries()
+            .map(|(e, font, _)| (e.label.as_str(), font))
+            .chain(table.rows.iter().filter_map(|r| match r {
+                Row::Heading(h) => Some((h.as_str(), bold)),
+                _ => None,
+            }))
+            .chain([(table.label_header.as_str(), bold)]),
+    );
+    let cell_ws: Vec<f64> = table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(j, h)| {
+            widest(
+                &mut entries()
+                    .filter_map(|(e, font, _)| e.cells.get(j).map(|c| (c.as_str(), font)))
+                    .chain([(h.as_str(), bold)]),
+            )
+        })
+        .collect();
+    let piece = |pick: fn(&Numbers) -> &str| {
+        widest(&mut entries().filter_map(|(_, font, n)| n.map(|n| (pick(n), font))))
+    };
+    let est_w = piece(|n| &n.estimate);
+    let lower_w = piece(|n| &n.lower);
+    let upper_w = piece(|n| &n.upper);
+    let numbers_w =
+        (est_w + space + lower_w + space + upper_w).max(p.measure(estimate_header, bold));
+
+    let cells_w: f64 = cell_ws.iter().map(|w| gap + w).sum();
+    let right_w = cells_w + gap + numbers_w + margin;
+    let min_plot = (0.28 * width).max(8.0 * f);
+    let mut label_w = label_need.min(0.34 * width);
+    if width - margin - label_w - gap - right_w < min_plot {
+        label_w = (width - margin - gap - right_w - min_plot).max(3.0 * f);
+    }
+    let plot_left = margin + label_w + gap;
+    let plot_right = (width - right_w).max(plot_left + f);
+    let mut right = plot_right;
+    let cells_right = cell_ws
+        .iter()
+        .map(|w| {
+            right += gap + w;
+            right
+        })
+        .collect();
+    let upper_right = right + gap + numbers_w;
+    let lower_right = upper_right - upper_w - space;
+    let estimate_right = lower_right - lower_w - space;
+    Columns {
+        label_left: margin,
+        label_width: label_w,
+        plot_left,
+        plot_right,
+        cells_right,
+        estimate_right,
+        lower_right,
+        upper_right,
+    }
+}
+
+/// An interval as a line; an end beyond the axis stops there in an arrow.
+fn interval_line<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    (lower, upper): (f64, f64),
+    ticks: &Ticks,
+    x: &dyn Fn(f64) -> f64,
+    y: f64,
+    f: f64,
+    ink: RGBColor,
+) -> Result<(), PlotError> {
+    let (l, u) = (lower.max(ticks.lo), upper.min(ticks.hi));
+    if l < u {
+        p.line((x(l), y), (x(u), y), ink, 1.0)?;
+    }
+    let (len, half) = (0.5 * f, 0.28 * f);
+    if lower < ticks.lo {
+        let tip = x(ticks.lo);
+        p.polygon(
+            &[(tip, y), (tip + len, y - half), (tip + len, y + half)],
+            ink,
+        )?;
+    }
+    if upper > ticks.hi {
+        let tip = x(ticks.hi);
+        p.polygon(
+            &[(tip, y), (tip - len, y - half), (tip - len, y + half)],
+            ink,
+        )?;
+    }
+    Ok(())
+}
+
+/// The three number pieces of a row, right-aligned in their columns.
+fn numbers_text<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    n: &Numbers,
+    cols: &Columns,
+    y: f64,
+    font: Font,
+    color: RGBColor,
+) -> Result<(), PlotError> {
+    for (text, right) in [
+        (&n.estimate, cols.estimate_right),
+        (&n.lower, cols.lower_right),
+        (&n.upper, cols.upper_right),
+    ] {
+        p.text(text, (right, y), font, color, HPos::Right, false)?;
+    }
+    Ok(())
+}
+
+/// "Heterogeneity: τ² = 0.31; I² = 92.2%; Q = 152.23, df = 12, p < 0.001" for a fit, as the
+/// forest plot writes it; `None` without a Q test (one study).
+pub(crate) fn heterogeneity_note(o: &Overall) -> Option<String> {
+    if o.q_df == 0 || !o.q.is_finite() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if o.model != "common" {
+        parts.push(format!("τ² = {}", fmt2(o.tau2)));
+    }
+    if let Some(i2) = finite(o.i2) {
+        parts.push(format!("I² = {i2:.1}%"));
+    }
+    let mut q = format!("Q = {}, df = {}", fmt2(o.q), o.q_df);
+    if let Some(p) = finite(o.q_p) {
+        q.push_str(&format!(", {}", fmt_p(p)));
+    }
+    parts.push(q);
+    Some(format!("Heterogeneity: {}", parts.join("; ")))
+}
+
+/// "Test for overall effect: z = -3.97, p < 0.001"; `None` without a statistic.
+pub(crate) fn effect_test_note(o: &Overall) -> Option<String> {
+    let stat = finite(o.stat)?;
+    let name = match o.df {
+        Some(df) => format!("t = {}, df = {df}", fmt2(stat)),
+        None => format!("z = {}", fmt2(stat)),
+    };
+    let p = finite(o.p)
+        .map(|p| format!(", {}", fmt_p(p)))
+        .unwrap_or_default();
+    Some(format!("Test for overall effect: {name}{p}"))
+}
