@@ -177,7 +177,7 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
     if !settings.mods.is_empty() {
         let r = regression::fit(&input.studies, &settings.mods, &settings.model)?;
         warnings.extend(r.warnings.iter().cloned());
-        regression = Some(report::RegressionReport::from_fit(&r));
+        regression = Some(report::RegressionReport::from_fit(&r, &input.studies));
     }
     let leave1out = if settings.leave1out {
         optional(influence::leave_one_out(&input.studies, &fit, &settings.model), &mut warnings)?

@@ -63,6 +63,8 @@ pub struct Regression {
     pub h2: f64,
     /// Indices (into the studies) of the rows used.
     pub used: Vec<usize>,
+    /// The design matrix X, one row per used study (coefficient order), as metafor's `res$X`.
+    pub x: Vec<Vec<f64>>,
     pub warnings: Vec<String>,
 }
 
@@ -246,6 +248,7 @@ pub fn fit(studies: &Studies, mods: &[String], settings: &Settings) -> Result<Re
         r2,
         i2: if settings.method.is_common() { heterogeneity::i2_from_q(qe, df) } else { heterogeneity::i2(tau2, vt) },
         h2: if settings.method.is_common() { qe / df as f64 } else { heterogeneity::h2(tau2, vt) },
+        x: (0..k).map(|i| (0..p).map(|j| design.column(j)[i]).collect()).collect(),
         used,
         warnings,
     })

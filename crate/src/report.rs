@@ -90,6 +90,11 @@ pub struct CoefficientRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegressionReport {
     pub k: usize,
+    /// Data rows (from 1) of the studies used (rows with an empty moderator cell are left out).
+    pub rows: Vec<usize>,
+    /// The design matrix, one row per used study, columns in coefficient order (metafor's X).
+    #[serde(rename = "X")]
+    pub x: Vec<Vec<f64>>,
     pub coefficients: Vec<CoefficientRow>,
     /// Omnibus test of the moderators: χ² under z, F under hksj.
     #[serde(rename = "QM")]
@@ -121,9 +126,11 @@ pub struct RegressionReport {
 }
 
 impl RegressionReport {
-    pub fn from_fit(r: &crate::regression::Regression) -> Self {
+    pub fn from_fit(r: &crate::regression::Regression, studies: &Studies) -> Self {
         RegressionReport {
             k: r.k,
+            rows: r.used.iter().map(|&i| studies.rows()[i]).collect(),
+            x: r.x.clone(),
             coefficients: r
                 .coefficients
                 .iter()

@@ -164,12 +164,18 @@ pub fn size(kind: PlotKind, report: &Report) -> (u32, u32) {
 /// The report does not carry the moderator values yet (the proposed `regression.X`), so the
 /// bubble plot is only available through [`draw_bubble`](super::draw_bubble) with the values
 /// given; here the reason is returned as the error.
+/// Each study's value of the one moderator (the second column of the regression's X), NaN for
+/// a study the regression left out.
 fn moderator(report: &Report) -> Result<Vec<f64>, PlotError> {
     bubble::check_regression(report)?;
-    Err(PlotError::new(
-        "the bubble plot needs each study's moderator value, which this report does not carry; \
-         draw it with draw_bubble and the moderator column",
-    ))
+    let reg = report.regression.as_ref().expect("check_regression found a regression");
+    Ok(report
+        .studies
+        .iter()
+        .map(|s| {
+            reg.rows.iter().position(|&r| r == s.row).map_or(f64::NAN, |i| reg.x[i][1])
+        })
+        .collect())
 }
 
 #[cfg(test)]
