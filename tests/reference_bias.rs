@@ -12,59 +12,30 @@
 
 mod common;
 
-use common::{close, ABS, REL};
+use common::{reference_cases, Case, Mismatches};
 use metapool::bias::small_study_effects;
 use metapool::input::{read_studies, ReadSettings};
 use metapool::model::{CiType, Settings};
 use metapool::tau2::Method;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The fixtures must hold at least this many cases, so the test cannot pass vacuously.
 const MIN_CASES: usize = 150;
 
-#[derive(Default)]
-struct Mismatches {
-    list: Vec<String>,
-    by_field: BTreeMap<String, usize>,
-    cases_failing: BTreeSet<String>,
-    compared: usize,
-}
-
-impl Mismatches {
-    fn push(&mut self, case: &str, path: &str, ours: &Value, theirs: &Value) {
-        self.list.push(format!("{case} | {path} | ours {ours} | metafor {theirs}"));
-        // Group by the path without array indices: trimfill.filled[3].yi -> trimfill.filled.yi.
-        let mut key = String::new();
-        let mut skip = false;
-        for c in path.chars() {
-            match c {
-                '[' => skip = true,
-                ']' => skip = false,
-                _ if !skip => key.push(c),
-                _ => {}
-            }
-        }
-        *self.by_field.entry(key).or_default() += 1;
-        self.cases_failing.insert(case.to_string());
-    }
-}
-
-/// Compares two JSON trees: numbers with [`close`], everything else exactly; objects must have
-/// the same keys.
+/// Compares two JSON trees: numbers with [`common::close`] (no τ or I² rule: `begg.tau` is
+/// Kendall's τ), everything else exactly; objects must have the same keys.
 fn compare(m: &mut Mismatches, case: &str, path: &str, ours: &Value, theirs: &Value) {
     match (ours, theirs) {
-        (Value::Number(a), Value::Number(b)) => {
-            m.compared += 1;
-            let (a, b) = (a.as_f64().expect("number"), b.as_f64().expect("number"));
-            if !close(a, b) {
-                m.push(case, path, ours, theirs);
-            }
-        }
+        (Value::Number(_), Value::Number(_)) => m.number(case, path, ours, theirs),
         (Value::Object(a), Value::Object(b)) => {
             let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
             for key in keys {
-                let sub = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let sub = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 match (a.get(key), b.get(key)) {
                     (Some(x), Some(y)) => compare(m, case, &sub, x, y),
                     (x, y) => m.push(
@@ -78,47 +49,35 @@ fn compare(m: &mut Mismatches, case: &str, path: &str, ours: &Value, theirs: &Va
         }
         (Value::Array(a), Value::Array(b)) => {
             if a.len() != b.len() {
-                m.push(case, &format!("{path}.len"), &Value::from(a.len()), &Value::from(b.len()));
+                m.push(
+                    case,
+                    &format!("{path}.len"),
+                    &Value::from(a.len()),
+                    &Value::from(b.len()),
+                );
                 return;
             }
             for (i, (x, y)) in a.iter().zip(b).enumerate() {
                 compare(m, case, &format!("{path}[{i}]"), x, y);
             }
         }
-        _ => {
-            m.compared += 1;
-            if ours != theirs {
-                m.push(case, path, ours, theirs);
-            }
-        }
+        _ => m.exact(case, path, ours, theirs),
     }
 }
 
 #[test]
 fn every_bias_number_agrees_with_metafor() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/fixtures_bias.json");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    let fixtures: Value = serde_json::from_str(&text).expect("fixtures_bias.json is JSON");
-    let cases = fixtures["cases"].as_array().expect("fixtures_bias.json has a cases array");
-    assert!(
-        cases.len() >= MIN_CASES,
-        "only {} cases in {path}; expected at least {MIN_CASES}",
-        cases.len()
-    );
-
-    let mut m = Mismatches::default();
+    let cases = reference_cases("fixtures_bias.json", MIN_CASES);
+    let mut m = Mismatches::new();
     let mut coverage: BTreeSet<(String, String)> = BTreeSet::new();
     let (mut exact, mut approx, mut filled, mut right, mut undefined) = (0, 0, 0, 0, 0);
 
-    for case in cases {
-        let name = case["name"].as_str().expect("case name");
-        let data = case["data"].as_str().expect("case data");
-        let opts = &case["options"];
-        let exp = &case["expected"];
-        let method = opts["method"].as_str().expect("options.method");
-        let ci = opts["ci"].as_str().expect("options.ci");
-        let level = opts["level"].as_f64().expect("options.level");
+    for case in &cases {
+        let c = Case::new(case);
+        let (name, exp) = (c.name, c.expected);
+        let (method, ci, level) = (c.method, c.ci, c.level);
         coverage.insert((method.to_string(), ci.to_string()));
+        m.notes(name, &case["notes"]);
         match exp["begg"]["exact"].as_bool() {
             Some(true) => exact += 1,
             Some(false) => approx += 1,
@@ -136,17 +95,27 @@ fn every_bias_number_agrees_with_metafor() {
             ci: CiType::parse(ci).expect("a CI type"),
             level,
         };
-        let studies = match read_studies(data, &ReadSettings::default()) {
+        let studies = match read_studies(c.data, &ReadSettings::default()) {
             Ok(input) => input.studies,
             Err(e) => {
-                m.push(name, "read", &Value::from(format!("error: {e}")), &Value::from("studies"));
+                m.push(
+                    name,
+                    "read",
+                    &Value::from(format!("error: {e}")),
+                    &Value::from("studies"),
+                );
                 continue;
             }
         };
         let ours = match small_study_effects(&studies, &settings) {
             Ok(b) => serde_json::to_value(&b).expect("bias serializes"),
             Err(e) => {
-                m.push(name, "bias", &Value::from(format!("error: {e}")), &Value::from("results"));
+                m.push(
+                    name,
+                    "bias",
+                    &Value::from(format!("error: {e}")),
+                    &Value::from("results"),
+                );
                 continue;
             }
         };
@@ -162,21 +131,19 @@ fn every_bias_number_agrees_with_metafor() {
             }
         }
     }
-    assert!(missing.is_empty(), "fixtures do not cover: {}", missing.join(", "));
-    assert!(exact > 0 && approx > 0 && undefined > 0, "Begg: {exact} exact, {approx} normal, {undefined} undefined");
-    assert!(filled > 0 && right > 0, "trim and fill: {filled} cases with k0 > 0, {right} on the right");
+    assert!(
+        missing.is_empty(),
+        "fixtures do not cover: {}",
+        missing.join(", ")
+    );
+    assert!(
+        exact > 0 && approx > 0 && undefined > 0,
+        "Begg: {exact} exact, {approx} normal, {undefined} undefined"
+    );
+    assert!(
+        filled > 0 && right > 0,
+        "trim and fill: {filled} cases with k0 > 0, {right} on the right"
+    );
 
-    if !m.list.is_empty() {
-        let summary: Vec<String> = m.by_field.iter().map(|(f, n)| format!("{f}: {n}")).collect();
-        panic!(
-            "{} mismatches with metafor (tolerance max({ABS:e}, {REL:e}·|metafor|)) in {} of {} cases; \
-             {} values compared.\nBy field: {}\n\ncase | field | ours | metafor\n{}",
-            m.list.len(),
-            m.cases_failing.len(),
-            cases.len(),
-            m.compared,
-            summary.join(", "),
-            m.list.join("\n"),
-        );
-    }
+    m.finish(cases.len());
 }

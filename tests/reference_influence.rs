@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{close, close_i2};
+use common::{reference_cases, Case, Mismatches};
 use serde_json::Value;
 
 /// The fixtures hold 6 datasets × 9 methods × 2 CI types.
@@ -19,9 +19,11 @@ fn null_by_design(field: &str, fit_k: Option<u64>) -> bool {
     fit_k == Some(1) && matches!(field, "I2" | "H2" | "Q_p")
 }
 
-
+/// Compares the rows of one part of the report with metafor's columns: numbers by
+/// [`common::close`] (I² by [`common::close_i2`]); a missing value (null, or anything but a
+/// number) on both sides agrees, and so does our null where [`null_by_design`] says so.
 fn compare(
-    failures: &mut Vec<String>,
+    m: &mut Mismatches,
     case: &str,
     part: &str,
     rows: &[Value],
@@ -29,22 +31,29 @@ fn compare(
     fields: &[(&str, &str)],
 ) {
     for (ours_name, theirs_name) in fields {
-        let theirs = expected[*theirs_name].as_array().unwrap_or_else(|| panic!("{case}: {part}.{theirs_name}"));
+        let theirs = expected[*theirs_name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{case}: {part}.{theirs_name}"));
         if theirs.len() != rows.len() {
-            failures.push(format!("{case}: {part} has {} rows, metafor {}", rows.len(), theirs.len()));
+            m.push(
+                case,
+                &format!("{part}.{ours_name}.len"),
+                &Value::from(rows.len()),
+                &Value::from(theirs.len()),
+            );
             continue;
         }
         for (i, (row, t)) in rows.iter().zip(theirs).enumerate() {
             let o = &row[*ours_name];
-            let ok = match (o.as_f64(), t.as_f64()) {
-                (Some(a), Some(b)) if *ours_name == "I2" => close_i2(a, b),
-                (Some(a), Some(b)) => close(a, b),
+            let missing_ok = match (o.as_f64(), t.as_f64()) {
                 (None, None) => true,
                 (None, Some(_)) => null_by_design(ours_name, row["k"].as_u64()),
-                (Some(_), None) => false,
+                _ => false,
             };
-            if !ok {
-                failures.push(format!("{case}: {part}[{i}].{ours_name}: ours {o}, metafor {t}"));
+            if missing_ok {
+                m.agreed();
+            } else {
+                m.number(case, &format!("{part}[{i}].{ours_name}"), o, t);
             }
         }
     }
@@ -52,27 +61,23 @@ fn compare(
 
 #[test]
 fn leave1out_influence_and_cumulative_agree_with_metafor() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/fixtures_influence.json");
-    let cases: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    assert!(cases.len() >= MIN_CASES, "only {} cases", cases.len());
-    let mut failures = Vec::new();
+    let cases = reference_cases("fixtures_influence.json", MIN_CASES);
+    // I² by close_i2 (every part); no field named tau here.
+    let mut m = Mismatches::new().i2_zero();
     for case in &cases {
-        let name = case["name"].as_str().unwrap();
+        let c = Case::new(case);
+        let (name, e) = (c.name, c.expected);
+        m.notes(name, &case["notes"]);
         let doc = metapool::Document {
-            data: case["data"].as_str().unwrap().to_string(),
-            options: serde_json::from_value(case["options"].clone()).unwrap(),
+            data: c.data.to_string(),
+            options: serde_json::from_value(c.options.clone()).unwrap(),
         };
-        let report = match metapool::analyze(&doc) {
-            Ok(r) => serde_json::to_value(r).unwrap(),
-            Err(e) => {
-                failures.push(format!("{name}: error {e}"));
-                continue;
-            }
+        let Some(report) = m.analyze(name, &doc) else {
+            continue;
         };
-        let e = &case["expected"];
         let l1o = report["leave1out"].as_array().expect("leave1out rows");
         compare(
-            &mut failures,
+            &mut m,
             name,
             "leave1out",
             l1o,
@@ -92,7 +97,7 @@ fn leave1out_influence_and_cumulative_agree_with_metafor() {
             ],
         );
         compare(
-            &mut failures,
+            &mut m,
             name,
             "influence",
             l1o,
@@ -109,19 +114,29 @@ fn leave1out_influence_and_cumulative_agree_with_metafor() {
         );
         let flags = e["influence"]["influential"].as_array().unwrap();
         for (i, (row, f)) in l1o.iter().zip(flags).enumerate() {
-            if row["influential"].as_bool() != f.as_bool() {
-                failures.push(format!("{name}: influence[{i}].influential: ours {}, metafor {f}", row["influential"]));
-            }
+            m.exact(
+                name,
+                &format!("influence[{i}].influential"),
+                &Value::from(row["influential"].as_bool()),
+                &Value::from(f.as_bool()),
+            );
         }
         let cu = report["cumulative"].as_array().expect("cumulative rows");
         let order: Vec<&str> = cu.iter().map(|r| r["study"].as_str().unwrap()).collect();
-        let theirs: Vec<&str> =
-            e["cumulative"]["study"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
-        if order != theirs {
-            failures.push(format!("{name}: cumulative order {order:?}, metafor {theirs:?}"));
-        }
+        let theirs: Vec<&str> = e["cumulative"]["study"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap())
+            .collect();
+        m.exact(
+            name,
+            "cumulative.study (order)",
+            &Value::from(order),
+            &Value::from(theirs),
+        );
         compare(
-            &mut failures,
+            &mut m,
             name,
             "cumulative",
             cu,
@@ -138,5 +153,5 @@ fn leave1out_influence_and_cumulative_agree_with_metafor() {
             ],
         );
     }
-    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
+    m.finish(cases.len());
 }

@@ -12,39 +12,12 @@
 
 mod common;
 
-use common::{close, close_i2, ABS, REL};
+use common::{document, reference_cases, Case, Mismatches, FIT_NUMBERS};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 /// The fixtures must hold at least this many cases, so the test cannot pass vacuously.
 const MIN_CASES: usize = 250;
-
-/// Numeric fields of `report.overall` and of each `report.subgroups[i]`.
-const FIT_NUMBERS: [&str; 23] = [
-    "k",
-    "estimate",
-    "se",
-    "ci_lower",
-    "ci_upper",
-    "stat",
-    "df",
-    "p",
-    "pi_lower",
-    "pi_upper",
-    "tau2",
-    "tau",
-    "tau2_ci_lower",
-    "tau2_ci_upper",
-    "I2",
-    "I2_ci_lower",
-    "I2_ci_upper",
-    "H2",
-    "H2_ci_lower",
-    "H2_ci_upper",
-    "Q",
-    "Q_df",
-    "Q_p",
-];
 
 /// Numeric fields of `report.regression`.
 const REGRESSION_NUMBERS: [&str; 13] = [
@@ -58,60 +31,6 @@ const COEFFICIENT_NUMBERS: [&str; 6] = ["estimate", "se", "stat", "p", "ci_lower
 const TEST_NUMBERS: [&str; 3] = ["Q", "df", "p"];
 
 const METHODS: [&str; 9] = ["FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB"];
-
-struct Mismatches {
-    list: Vec<String>,
-    notes: BTreeMap<String, Vec<String>>,
-    by_field: BTreeMap<String, usize>,
-    cases_failing: BTreeSet<String>,
-    compared: usize,
-}
-
-impl Mismatches {
-    fn push(&mut self, case: &str, field: &str, ours: &Value, theirs: &Value) {
-        self.list
-            .push(format!("{case} | {field} | ours {ours} | metafor {theirs}"));
-        // Group by field without indices: "subgroups[3].tau2" → "subgroups.tau2".
-        let mut key = String::new();
-        let mut skip = false;
-        for ch in field.chars() {
-            match ch {
-                '[' => skip = true,
-                ']' => skip = false,
-                _ if !skip => key.push(ch),
-                _ => {}
-            }
-        }
-        *self.by_field.entry(key).or_default() += 1;
-        self.cases_failing.insert(case.to_string());
-    }
-
-    /// Compares one number: null must meet null, numbers must be [`close`]. `tau` is also
-    /// accepted when τ² agrees (near 0 the square root magnifies metafor's boundary residue), and
-    /// I² by [`close_i2`] (the same residue, divided by a small typical variance).
-    fn number(&mut self, case: &str, field: &str, ours: &Value, theirs: &Value) {
-        self.compared += 1;
-        match (ours.as_f64(), theirs.as_f64()) {
-            (None, None) if ours.is_null() && theirs.is_null() => {}
-            (Some(a), Some(b)) => {
-                let is_tau = field == "tau" || field.ends_with(".tau");
-                let is_i2 = field == "I2" || field.ends_with(".I2");
-                if !(close(a, b) || (is_tau && close(a * a, b * b)) || (is_i2 && close_i2(a, b))) {
-                    self.push(case, field, ours, theirs);
-                }
-            }
-            _ => self.push(case, field, ours, theirs),
-        }
-    }
-
-    /// Compares a non-numeric value exactly (names, strings, row lists).
-    fn exact(&mut self, case: &str, field: &str, ours: &Value, theirs: &Value) {
-        self.compared += 1;
-        if ours != theirs {
-            self.push(case, field, ours, theirs);
-        }
-    }
-}
 
 fn compare_fit(m: &mut Mismatches, case: &str, prefix: &str, ours: &Value, exp: &Value) {
     for field in FIT_NUMBERS {
@@ -222,39 +141,14 @@ fn compare_subgroups(m: &mut Mismatches, case: &str, v: &Value, exp: &Value) {
 
 #[test]
 fn subgroups_and_meta_regression_agree_with_metafor() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/reference/fixtures_moderators.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    let fixtures: Value = serde_json::from_str(&text).expect("fixtures_moderators.json is JSON");
-    let cases = fixtures["cases"]
-        .as_array()
-        .expect("fixtures_moderators.json has a cases array");
-    assert!(
-        cases.len() >= MIN_CASES,
-        "only {} cases in {path}; expected at least {MIN_CASES}",
-        cases.len()
-    );
-
-    let mut m = Mismatches {
-        list: Vec::new(),
-        notes: BTreeMap::new(),
-        by_field: BTreeMap::new(),
-        cases_failing: BTreeSet::new(),
-        compared: 0,
-    };
+    let cases = reference_cases("fixtures_moderators.json", MIN_CASES);
+    let mut m = Mismatches::new().tau_from_tau2().i2_zero();
     // (what, method, ci) seen, to check coverage.
     let mut coverage: BTreeSet<(&str, String, String)> = BTreeSet::new();
 
     for (index, case) in cases.iter().enumerate() {
-        let name = case["name"].as_str().expect("case name");
-        let data = case["data"].as_str().expect("case data");
-        let opts = &case["options"];
-        let exp = &case["expected"];
-        let method = opts["method"].as_str().expect("options.method");
-        let ci = opts["ci"].as_str().expect("options.ci");
-        let level = opts["level"].as_f64().expect("options.level");
+        let c = Case::new(case);
+        let (name, opts, exp, method, ci) = (c.name, c.options, c.expected, c.method, c.ci);
         let by = opts["by"].as_str().map(str::to_string);
         let mods: Vec<String> = opts["mods"]
             .as_array()
@@ -264,15 +158,7 @@ fn subgroups_and_meta_regression_agree_with_metafor() {
                     .collect()
             })
             .unwrap_or_default();
-        if let Some(notes) = case["notes"].as_array() {
-            let notes: Vec<String> = notes
-                .iter()
-                .filter_map(|n| n.as_str().map(str::to_string))
-                .collect();
-            if !notes.is_empty() {
-                m.notes.insert(name.to_string(), notes);
-            }
-        }
+        m.notes(name, &case["notes"]);
         if by.is_some() {
             coverage.insert(("subgroups", method.to_string(), ci.to_string()));
         }
@@ -288,30 +174,12 @@ fn subgroups_and_meta_regression_agree_with_metafor() {
         } else {
             Some(metapool::Columns::List(mods.clone()))
         };
-        let doc = metapool::Document {
-            data: data.to_string(),
-            options: metapool::Options {
-                method: Some(method.into()),
-                ci: Some(ci.into()),
-                level: Some(level),
-                by: by.clone(),
-                mods: mods_option,
-                ..Default::default()
-            },
+        let mut doc = document(c.data, method, ci, c.level);
+        doc.options.by = by.clone();
+        doc.options.mods = mods_option;
+        let Some(v) = m.analyze(name, &doc) else {
+            continue;
         };
-        let report = match metapool::analyze(&doc) {
-            Ok(r) => r,
-            Err(e) => {
-                m.push(
-                    name,
-                    "analyze",
-                    &Value::from(format!("error: {e}")),
-                    &Value::from("a report"),
-                );
-                continue;
-            }
-        };
-        let v = serde_json::to_value(&report).expect("report serializes");
 
         m.number(name, "report.k", &v["k"], &exp["overall"]["k"]);
         compare_fit(&mut m, name, "overall.", &v["overall"], &exp["overall"]);
@@ -339,32 +207,5 @@ fn subgroups_and_meta_regression_agree_with_metafor() {
         missing.join(", ")
     );
 
-    if !m.list.is_empty() {
-        let summary: Vec<String> = m
-            .by_field
-            .iter()
-            .map(|(f, n)| format!("{f}: {n}"))
-            .collect();
-        let notes: Vec<String> = m
-            .cases_failing
-            .iter()
-            .filter_map(|c| m.notes.get(c).map(|n| format!("{c}: {}", n.join("; "))))
-            .collect();
-        panic!(
-            "{} mismatches with metafor (tolerance max({ABS:e}, {REL:e}·|metafor|)) in {} of {} \
-             cases; {} values compared.\nBy field: {}\n\ncase | field | ours | metafor\n{}\n\n\
-             Generator notes on failing cases:\n{}",
-            m.list.len(),
-            m.cases_failing.len(),
-            cases.len(),
-            m.compared,
-            summary.join(", "),
-            m.list.join("\n"),
-            if notes.is_empty() {
-                "(none)".to_string()
-            } else {
-                notes.join("\n")
-            }
-        );
-    }
+    m.finish(cases.len());
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Relative tolerance for agreement with metafor (the project's promise: 1e-6 relative).
 pub const REL: f64 = 1e-6;
@@ -104,9 +105,9 @@ impl Printed {
     }
 }
 
-/// Runs metapool on CSV text and returns the report as JSON.
-pub fn run(csv: &str, method: &str, ci: &str, level: f64) -> Value {
-    let doc = metapool::Document {
+/// A document with the data and the method, CI type and level (every other option left unset).
+pub fn document(csv: &str, method: &str, ci: &str, level: f64) -> metapool::Document {
+    metapool::Document {
         data: csv.to_string(),
         options: metapool::Options {
             method: Some(method.into()),
@@ -115,8 +116,12 @@ pub fn run(csv: &str, method: &str, ci: &str, level: f64) -> Value {
             ci_level_in: None,
             ..Default::default()
         },
-    };
-    let report = metapool::analyze(&doc)
+    }
+}
+
+/// Runs metapool on CSV text and returns the report as JSON.
+pub fn run(csv: &str, method: &str, ci: &str, level: f64) -> Value {
+    let report = metapool::analyze(&document(csv, method, ci, level))
         .unwrap_or_else(|e| panic!("analyze failed for method {method}, ci {ci}: {e}"));
     serde_json::to_value(&report).expect("report serializes to JSON")
 }
@@ -136,4 +141,246 @@ pub fn csv_yi_vi(labels: &[&str], yi: &[f64], vi: &[f64]) -> String {
         s.push_str(&format!("{label},{},{}\n", yi[i], vi[i]));
     }
     s
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparison with the metafor fixtures in tests/reference (written by the R scripts there).
+
+/// The cases of `tests/reference/<file>`: its `cases` array, or the whole file when that is an
+/// array. Asserts that there are at least `min_cases`, so that a test cannot pass vacuously.
+pub fn reference_cases(file: &str, min_cases: usize) -> Vec<Value> {
+    let path = format!("{}/tests/reference/{file}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let mut fixtures: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not JSON: {e}"));
+    let cases = match fixtures.get_mut("cases") {
+        Some(cases) => cases.take(),
+        None => fixtures,
+    };
+    let Value::Array(cases) = cases else {
+        panic!("{file} has no cases array");
+    };
+    assert!(
+        cases.len() >= min_cases,
+        "only {} cases in {path}; expected at least {min_cases}",
+        cases.len()
+    );
+    cases
+}
+
+/// Numeric fields of `report.overall` and of each `report.subgroups[i]`; metafor's values stand
+/// under the same keys in the fixtures.
+pub const FIT_NUMBERS: [&str; 23] = [
+    "k",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "stat",
+    "df",
+    "p",
+    "pi_lower",
+    "pi_upper",
+    "tau2",
+    "tau",
+    "tau2_ci_lower",
+    "tau2_ci_upper",
+    "I2",
+    "I2_ci_lower",
+    "I2_ci_upper",
+    "H2",
+    "H2_ci_lower",
+    "H2_ci_upper",
+    "Q",
+    "Q_df",
+    "Q_p",
+];
+
+/// The fields every fixture case has.
+pub struct Case<'a> {
+    pub name: &'a str,
+    /// The data as CSV text.
+    pub data: &'a str,
+    pub options: &'a Value,
+    pub expected: &'a Value,
+    pub method: &'a str,
+    pub ci: &'a str,
+    pub level: f64,
+}
+
+impl<'a> Case<'a> {
+    pub fn new(case: &'a Value) -> Self {
+        let options = &case["options"];
+        Case {
+            name: case["name"].as_str().expect("case name"),
+            data: case["data"].as_str().expect("case data"),
+            options,
+            expected: &case["expected"],
+            method: options["method"].as_str().expect("options.method"),
+            ci: options["ci"].as_str().expect("options.ci"),
+            level: options["level"].as_f64().expect("options.level"),
+        }
+    }
+}
+
+/// Collects every mismatch with metafor over all cases and fails once, with a summary by field,
+/// the full list (case | field | ours | metafor) and the generator's notes on the failing cases.
+///
+/// Numbers agree when [`close`]; two rules for metafor's residue at the τ² = 0 boundary are
+/// switched on per test, as each test's fields need them.
+#[derive(Default)]
+pub struct Mismatches {
+    list: Vec<String>,
+    /// Mismatch counts by field, without array indices: "subgroups[3].tau2" → "subgroups.tau2".
+    by_field: BTreeMap<String, usize>,
+    cases_failing: BTreeSet<String>,
+    /// Notes the generator attached to cases (e.g. a metafor search limit), by case name.
+    notes: BTreeMap<String, Vec<String>>,
+    /// Values compared by [`Mismatches::number`] and [`Mismatches::exact`].
+    compared: usize,
+    tau_from_tau2: bool,
+    i2_zero: bool,
+}
+
+impl Mismatches {
+    /// Numbers by [`close`] alone, everything else exactly.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Also accepts `tau` (a field named `tau` or ending in `.tau`) when τ² agrees: near 0 the
+    /// square root magnifies metafor's boundary residue (τ² = 3e-13 gives τ = 5e-7).
+    pub fn tau_from_tau2(mut self) -> Self {
+        self.tau_from_tau2 = true;
+        self
+    }
+
+    /// Compares I² (a field named `I2` or ending in `.I2`) by [`close_i2`]: the same residue,
+    /// divided by a small typical variance.
+    pub fn i2_zero(mut self) -> Self {
+        self.i2_zero = true;
+        self
+    }
+
+    /// Records a mismatch.
+    pub fn push(&mut self, case: &str, field: &str, ours: &Value, theirs: &Value) {
+        self.list
+            .push(format!("{case} | {field} | ours {ours} | metafor {theirs}"));
+        let mut key = String::new();
+        let mut skip = false;
+        for ch in field.chars() {
+            match ch {
+                '[' => skip = true,
+                ']' => skip = false,
+                _ if !skip => key.push(ch),
+                _ => {}
+            }
+        }
+        *self.by_field.entry(key).or_default() += 1;
+        self.cases_failing.insert(case.to_string());
+    }
+
+    /// Keeps the case's `notes` (an array of strings, if any) for the failure message.
+    pub fn notes(&mut self, case: &str, notes: &Value) {
+        let notes: Vec<String> = notes
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !notes.is_empty() {
+            self.notes.insert(case.to_string(), notes);
+        }
+    }
+
+    /// Compares one number: null must meet null, numbers must be [`close`] (or meet a rule
+    /// switched on by [`Mismatches::tau_from_tau2`] or [`Mismatches::i2_zero`]).
+    pub fn number(&mut self, case: &str, field: &str, ours: &Value, theirs: &Value) {
+        self.compared += 1;
+        match (ours.as_f64(), theirs.as_f64()) {
+            (None, None) if ours.is_null() && theirs.is_null() => {}
+            (Some(a), Some(b)) => {
+                let is_tau = field == "tau" || field.ends_with(".tau");
+                let is_i2 = field == "I2" || field.ends_with(".I2");
+                let ok = close(a, b)
+                    || (self.tau_from_tau2 && is_tau && close(a * a, b * b))
+                    || (self.i2_zero && is_i2 && close_i2(a, b));
+                if !ok {
+                    self.push(case, field, ours, theirs);
+                }
+            }
+            _ => self.push(case, field, ours, theirs),
+        }
+    }
+
+    /// Compares a non-numeric value exactly (names, strings, flags, row lists).
+    pub fn exact(&mut self, case: &str, field: &str, ours: &Value, theirs: &Value) {
+        self.compared += 1;
+        if ours != theirs {
+            self.push(case, field, ours, theirs);
+        }
+    }
+
+    /// Counts a value as compared and agreeing, for a test's own rule.
+    pub fn agreed(&mut self) {
+        self.compared += 1;
+    }
+
+    /// Runs metapool on the document and returns the report as JSON, or records the error as a
+    /// mismatch of the field `analyze` and returns `None`.
+    pub fn analyze(&mut self, case: &str, doc: &metapool::Document) -> Option<Value> {
+        match metapool::analyze(doc) {
+            Ok(report) => Some(serde_json::to_value(&report).expect("report serializes")),
+            Err(e) => {
+                self.push(
+                    case,
+                    "analyze",
+                    &Value::from(format!("error: {e}")),
+                    &Value::from("a report"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Panics with everything that disagreed, if anything did.
+    pub fn finish(self, cases: usize) {
+        if self.list.is_empty() {
+            return;
+        }
+        let summary: Vec<String> = self
+            .by_field
+            .iter()
+            .map(|(f, n)| format!("{f}: {n}"))
+            .collect();
+        let notes: Vec<String> = self
+            .cases_failing
+            .iter()
+            .filter_map(|c| self.notes.get(c).map(|n| format!("{c}: {}", n.join("; "))))
+            .collect();
+        let mut rules = String::new();
+        if self.tau_from_tau2 {
+            rules.push_str("; tau also when tau² agrees");
+        }
+        if self.i2_zero {
+            rules.push_str(&format!("; I² below {I2_ZERO:e} counts as 0"));
+        }
+        panic!(
+            "{} mismatches with metafor (tolerance max({ABS:e}, {REL:e}·|metafor|){rules}) in {} \
+             of {cases} cases; {} values compared.\nBy field: {}\n\ncase | field | ours | metafor\n\
+             {}\n\nGenerator notes on failing cases:\n{}",
+            self.list.len(),
+            self.cases_failing.len(),
+            self.compared,
+            summary.join(", "),
+            self.list.join("\n"),
+            if notes.is_empty() {
+                "(none)".to_string()
+            } else {
+                notes.join("\n")
+            }
+        );
+    }
 }

@@ -21,68 +21,11 @@
 ## model is fitted to those parsed values, so the expected numbers belong to
 ## exactly the input metapool sees.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))   # methods, ci_types, rma_control, helpers
 
 out_file <- file.path("tests", "reference", "fixtures.json")
-if (!dir.exists(dirname(out_file))) {
-  stop("run this script from the repository root: Rscript tests/reference/make_fixtures.R")
-}
 
-methods  <- c("FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB")
-ci_types <- c(z = "z", hksj = "knha")   # metapool's name -> metafor's test=
-forms    <- c("vi", "sei", "ci")         # how the precision is given in the CSV
-
-## Tight convergence so metafor's iterative estimates are accurate far beyond 1e-6.
-## threshold: Fisher scoring (ML, REML, EB); tol: uniroot() for PM (and the
-## ll0 check for ML/REML); stepadj: half steps for stable Fisher scoring.
-rma_control     <- list(threshold = 1e-12, maxiter = 5000, stepadj = 0.5, tol = 1e-12)
-confint_control <- list(tol = 1e-12)
-
-z975 <- qnorm(0.975)
-
-num <- function(x) sprintf("%.17g", x)
-
-csv_field <- function(s) {
-  s <- as.character(s)
-  need <- grepl("[\",\r\n]", s) | grepl("^\\s|\\s$", s)
-  s[need] <- paste0("\"", gsub("\"", "\"\"", s[need]), "\"")
-  s
-}
-
-## Builds the CSV text for one form and returns it with the values metapool
-## will read from it.
-make_input <- function(study, yi, vi, form) {
-  yi_txt <- num(yi)
-  yi_in  <- as.numeric(yi_txt)
-  if (form == "vi") {
-    vi_txt <- num(vi)
-    header <- "study,yi,vi"
-    body   <- paste(csv_field(study), yi_txt, vi_txt, sep = ",")
-    se_in  <- sqrt(as.numeric(vi_txt))
-    vi_in  <- as.numeric(vi_txt)
-  } else if (form == "sei") {
-    sei_txt <- num(sqrt(vi))
-    header  <- "study,yi,sei"
-    body    <- paste(csv_field(study), yi_txt, sei_txt, sep = ",")
-    se_in   <- as.numeric(sei_txt)
-    vi_in   <- se_in^2
-  } else if (form == "ci") {
-    lo_txt <- num(yi - z975 * sqrt(vi))
-    up_txt <- num(yi + z975 * sqrt(vi))
-    header <- "study,yi,lower,upper"
-    body   <- paste(csv_field(study), yi_txt, lo_txt, up_txt, sep = ",")
-    se_in  <- (as.numeric(up_txt) - as.numeric(lo_txt)) / (2 * z975)
-    vi_in  <- se_in^2
-  } else {
-    stop("unknown form ", form)
-  }
-  list(csv = paste0(paste(c(header, body), collapse = "\n"), "\n"),
-       yi = yi_in, vi = vi_in, se = se_in)
-}
+forms <- c("vi", "sei", "ci")   # how the precision is given in the CSV
 
 ## ---------------------------------------------------------------------------
 ## Datasets: label, yi, vi, and a description of where they come from.
@@ -203,8 +146,6 @@ add_ds("edge_quoted_labels", "constructed: labels that need CSV quoting; effects
 ## ---------------------------------------------------------------------------
 ## One case: fit, predict, confint, weights.
 
-or_null <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NULL else unname(x)
-
 fit_case <- function(ds, method, ci_name, form, level) {
   test <- ci_types[[ci_name]]
   inp  <- make_input(ds$study, ds$yi, ds$vi, form)
@@ -227,76 +168,25 @@ fit_case <- function(ds, method, ci_name, form, level) {
     return(NULL)
   }
 
-  k <- res$k
   random <- method != "FE"
   notes <- character(0)
   if (random && res$tau2 > 0 && res$tau2 < 1e-9) {
     notes <- c(notes, "tau2 is a boundary estimate that metafor's iteration left slightly above 0")
   }
 
-  pi_lb <- pi_ub <- NULL
-  tau2_lb <- tau2_ub <- i2_lb <- i2_ub <- h2_lb <- h2_ub <- NULL
-  if (random) {
-    pr <- predict(res, level = level)
-    pi_lb <- pr$pi.lb
-    pi_ub <- pr$pi.ub
-    if (k >= 2) {
-      cf <- tryCatch(suppressMessages(confint(res, level = level, control = confint_control)),
-                     error = function(e) e, warning = function(w) w)
-      if (inherits(cf, "condition")) {
-        cat(sprintf("%s: confint() gave no interval: %s\n", name, conditionMessage(cf)))
-      } else {
-        tau2_max <- max(100, res$tau2 * 10)   # confint()'s default search limit
-        if (isTRUE(cf$random["tau^2", "ci.ub"] >= tau2_max)) {
-          # confint() stops at its search limit and prints '>tau2.max'. metapool finds the real
-          # Q-profile root, so widen the search until the root lies inside it.
-          notes <- c(notes, sprintf(paste(
-            "with its default search limit tau2.max = max(100, 10*tau2) = %.17g confint() prints",
-            "'>%.4g' for the upper bound; the expected values come from a wider tau2.max"), tau2_max, tau2_max))
-          wide <- tau2_max
-          while (isTRUE(cf$random["tau^2", "ci.ub"] >= wide)) {
-            wide <- wide * 100
-            cf <- suppressMessages(confint(res, level = level,
-                                           control = c(confint_control, list(tau2.max = wide))))
-          }
-        }
-        tau2_lb <- cf$random["tau^2", "ci.lb"]
-        tau2_ub <- cf$random["tau^2", "ci.ub"]
-        i2_lb   <- cf$random["I^2(%)", "ci.lb"]
-        i2_ub   <- cf$random["I^2(%)", "ci.ub"]
-        h2_lb   <- cf$random["H^2", "ci.lb"]
-        h2_ub   <- cf$random["H^2", "ci.ub"]
-      }
+  hc <- NULL
+  if (random && res$k >= 2) {
+    hc <- heterogeneity_ci(res, level, name)
+    if (!is.null(hc$widened_from)) {
+      notes <- c(notes, sprintf(paste(
+        "with its default search limit tau2.max = max(100, 10*tau2) = %.17g confint() prints",
+        "'>%.4g' for the upper bound; the expected values come from a wider tau2.max"),
+        hc$widened_from, hc$widened_from))
     }
   }
 
   crit <- qnorm((1 + level) / 2)
-  expected <- list(
-    k = k,
-    estimate = c(res$b),
-    se = res$se,
-    ci_lower = res$ci.lb,
-    ci_upper = res$ci.ub,
-    stat = res$zval,
-    df = if (test == "knha") k - 1 else NULL,
-    p = res$pval,
-    pi_lower = or_null(pi_lb),
-    pi_upper = or_null(pi_ub),
-    tau2 = res$tau2,
-    tau = sqrt(res$tau2),
-    tau2_ci_lower = or_null(tau2_lb),
-    tau2_ci_upper = or_null(tau2_ub),
-    I2 = res$I2,
-    I2_ci_lower = or_null(i2_lb),
-    I2_ci_upper = or_null(i2_ub),
-    H2 = res$H2,
-    H2_ci_lower = or_null(h2_lb),
-    H2_ci_upper = or_null(h2_ub),
-    Q = res$QE,
-    Q_df = k - 1,
-    Q_p = res$QEp,
-    method = method,
-    ci = ci_name,
+  expected <- c(overall_expected(res, method, level, hc), list(
     study = ds$study,
     weights = unname(weights(res)),
     yi = inp$yi,
@@ -304,7 +194,7 @@ fit_case <- function(ds, method, ci_name, form, level) {
     study_vi = inp$vi,
     study_ci_lower = inp$yi - crit * inp$se,
     study_ci_upper = inp$yi + crit * inp$se
-  )
+  ))
   list(name = name,
        source = ds$source,
        data = inp$csv,
@@ -345,11 +235,8 @@ for (dn in c("bcg", "raudenbush1985", "edge_k3", "hine1989")) {
   }
 }
 
-header <- list(
-  generator = "tests/reference/make_fixtures.R",
-  r_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+header <- fixture_header(
+  "tests/reference/make_fixtures.R",
   rma_control = rma_control,
   confint_control = confint_control,
   notes = paste(
@@ -359,12 +246,6 @@ header <- list(
     "pi_*, tau2_ci_*, I2_ci_* and H2_ci_* are null for FE.")
 )
 
-to_json <- function(x) toJSON(x, digits = NA, auto_unbox = TRUE, null = "null", na = "null")
-
-## One case per line, so that a regenerated file gives a readable diff.
-header_json <- sub("\\}$", "", to_json(header))
-case_json   <- vapply(cases, function(cs) as.character(to_json(cs)), character(1))
-json <- paste0(header_json, ",\"cases\":[\n", paste(case_json, collapse = ",\n"), "\n]}\n")
-writeLines(json, out_file, sep = "", useBytes = TRUE)
+write_fixtures(header, cases, out_file)
 cat(sprintf("wrote %d cases from %d datasets to %s (%.0f kB)\n",
             length(cases), length(datasets), out_file, file.size(out_file) / 1024))

@@ -23,62 +23,22 @@
 ##   failsafe  fsn(yi, vi)                                     (type "Rosenthal", alpha 0.05)
 ##
 ## The expected values are laid out exactly as metapool's JSON (`bias` in the report), so the
-## test compares the two trees field by field. As in make_fixtures.R the data are written into
-## each case as CSV text with 17 significant digits (precision as `vi` or `sei`) and metafor is
-## fitted to the values parsed back from that text.
+## test compares the two trees field by field. As in make_fixtures.R (helpers in common.R) the
+## data are written into each case as CSV text with 17 significant digits (precision as `vi` or
+## `sei`) and metafor is fitted to the values parsed back from that text.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))   # ci_types, rma_control, helpers
 
 out_file <- file.path("tests", "reference", "fixtures_bias.json")
-if (!dir.exists(dirname(out_file))) {
-  stop("run this script from the repository root: Rscript tests/reference/make_fixtures_bias.R")
-}
 
-methods  <- c("FE", "DL", "REML", "ML", "PM")
-ci_types <- c(z = "z", hksj = "knha")   # metapool's name -> metafor's test=
-forms    <- c("vi", "sei")               # how the precision is given in the CSV
-
-## Tight convergence (as make_fixtures.R); trimfill() passes `control` on to every rma.uni() fit.
-rma_control <- list(threshold = 1e-12, maxiter = 5000, stepadj = 0.5, tol = 1e-12)
+methods <- c("FE", "DL", "REML", "ML", "PM")   # of the 9 in common.R, those bias.rs supports
+## How the precision is given in the CSV; not as limits, which would be turned back into
+## variances through qnorm(0.975) and could break exact ties in vi that Begg's test depends on.
+forms <- c("vi", "sei")
 
 ## metapool uses the exact distribution of Kendall's statistic up to this k (R's pkendall
 ## overflows beyond it: metafor 3.8 then returns NaN or 0).
 exact_kendall_max <- 170
-
-num <- function(x) sprintf("%.17g", x)
-
-csv_field <- function(s) {
-  s <- as.character(s)
-  need <- grepl("[\",\r\n]", s) | grepl("^\\s|\\s$", s)
-  s[need] <- paste0("\"", gsub("\"", "\"\"", s[need]), "\"")
-  s
-}
-
-## CSV text for one form, with the values metapool will read from it. (Only `vi` and `sei`:
-## limits would be turned back into variances through qnorm(0.975), which can break exact ties
-## in vi that Begg's test depends on.)
-make_input <- function(study, yi, vi, form) {
-  yi_txt <- num(yi)
-  yi_in  <- as.numeric(yi_txt)
-  if (form == "vi") {
-    vi_txt <- num(vi)
-    header <- "study,yi,vi"
-    body   <- paste(csv_field(study), yi_txt, vi_txt, sep = ",")
-    vi_in  <- as.numeric(vi_txt)
-  } else if (form == "sei") {
-    sei_txt <- num(sqrt(vi))
-    header  <- "study,yi,sei"
-    body    <- paste(csv_field(study), yi_txt, sei_txt, sep = ",")
-    vi_in   <- as.numeric(sei_txt)^2
-  } else {
-    stop("unknown form ", form)
-  }
-  list(csv = paste0(paste(c(header, body), collapse = "\n"), "\n"), yi = yi_in, vi = vi_in)
-}
 
 ## ---------------------------------------------------------------------------
 ## Datasets.
@@ -178,8 +138,6 @@ add_ds("edge_equal_vi", paste(
 
 ## ---------------------------------------------------------------------------
 
-or_null <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NULL else unname(x)
-
 quiet <- function(expr) suppressWarnings(suppressMessages(expr))
 
 ## The intercept of the weighted lm on the predictor, with regtest()'s interval.
@@ -239,7 +197,7 @@ fit_case <- function(ds, method, ci_name, form, level) {
     begg <- list(tau = unname(rk$tau), p = p, exact = exact)
   }
 
-  ## Trim and fill.
+  ## Trim and fill (trimfill() passes `control` on to every rma.uni() fit).
   tf <- tryCatch(quiet(trimfill(res, control = rma_control, test = test, level = 100 * level)),
                  error = function(e) e)
   trimfill_out <- NULL
@@ -286,11 +244,8 @@ for (dn in c("bcg", "hackshaw1998", "edge_k3")) {
   }
 }
 
-header <- list(
-  generator = "tests/reference/make_fixtures_bias.R",
-  r_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+header <- fixture_header(
+  "tests/reference/make_fixtures_bias.R",
   rma_control = rma_control,
   notes = paste(
     "expected mirrors metapool's bias JSON. egger: regtest(model='lm'); pet/peese: intercept of",
@@ -299,11 +254,6 @@ header <- list(
     "|sum(yi/sei)|/sqrt(k) and target_k = 5k + 10. null where metafor stops or gives NA.")
 )
 
-to_json <- function(x) toJSON(x, digits = NA, auto_unbox = TRUE, null = "null", na = "null")
-
-header_json <- sub("\\}$", "", to_json(header))
-case_json   <- vapply(cases, function(cs) as.character(to_json(cs)), character(1))
-json <- paste0(header_json, ",\"cases\":[\n", paste(case_json, collapse = ",\n"), "\n]}\n")
-writeLines(json, out_file, sep = "", useBytes = TRUE)
+write_fixtures(header, cases, out_file)
 cat(sprintf("wrote %d cases from %d datasets to %s (%.0f kB)\n",
             length(cases), length(datasets), out_file, file.size(out_file) / 1024))

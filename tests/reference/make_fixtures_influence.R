@@ -3,26 +3,12 @@
 ##
 ## Run from the repository root:   Rscript tests/reference/make_fixtures_influence.R
 ## Writes tests/reference/fixtures_influence.json (committed; the Rust test
-## tests/reference_influence.rs only reads it). Same conventions as make_fixtures.R:
-## tight convergence, data written with 17 significant digits and read back.
+## tests/reference_influence.rs only reads it). Same conventions as make_fixtures.R (helpers in
+## common.R): tight convergence, data written with 17 significant digits and read back.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))   # methods, ci_types, rma_control, helpers
 
 out_file <- file.path("tests", "reference", "fixtures_influence.json")
-methods  <- c("FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB")
-ci_types <- c(z = "z", hksj = "knha")
-rma_control <- list(threshold = 1e-12, maxiter = 5000, stepadj = 0.5, tol = 1e-12)
-num <- function(x) sprintf("%.17g", x)
-csv_field <- function(s) {
-  s <- as.character(s)
-  need <- grepl("[\",\r\n]", s)
-  s[need] <- paste0("\"", gsub("\"", "\"\"", s[need]), "\"")
-  s
-}
 
 datasets <- list()
 add_ds <- function(name, source, study, yi, vi, year = NULL) {
@@ -51,6 +37,9 @@ for (name in names(datasets)) {
   ds <- datasets[[name]]
   k <- length(ds$yi)
   has_year <- !is.null(ds$year)
+  ## Without a year, paste() turns the NULL into "" and every data row ends in an empty fourth
+  ## cell (a trailing comma) under the three-column header; metapool reads that, and the
+  ## committed fixture has it, so it is kept.
   csv <- paste0(c(if (has_year) "study,yi,vi,year" else "study,yi,vi",
                   paste(csv_field(ds$study), num(ds$yi), num(ds$vi),
                         if (has_year) ds$year else NULL, sep = ",")), collapse = "\n")
@@ -87,5 +76,5 @@ for (name in names(datasets)) {
                           tau2 = vec(zero_if_null(cu$tau2, k)), I2 = vec(cu$I2), H2 = vec(cu$H2))))
   }
 }
-writeLines(toJSON(cases, digits = NA, auto_unbox = TRUE, null = "null", na = "null"), out_file)
+writeLines(to_json(cases), out_file)
 cat(sprintf("wrote %d cases to %s\n", length(cases), out_file))

@@ -9,10 +9,10 @@
 ## tests/reference/fixtures_moderators.json, which is committed; the Rust test
 ## (tests/reference_moderators.rs) only reads that file and never needs R.
 ##
-## Conventions as in make_fixtures.R: full-precision JSON, the data written as CSV text with
-## numbers at 17 significant digits, the precision given as `vi`, `sei` or `lower`/`upper`
-## (rotated), the CSV parsed back exactly as metapool reads it and metafor fitted to those values,
-## tight convergence (rma control and confint tol below).
+## Conventions as in make_fixtures.R (helpers in common.R): full-precision JSON, the data written
+## as CSV text with numbers at 17 significant digits, the precision given as `vi`, `sei` or
+## `lower`/`upper` (rotated), the CSV parsed back exactly as metapool reads it and metafor fitted
+## to those values, tight convergence (rma_control and confint_control in common.R).
 ##
 ## For each configuration (dataset, `by` column, `mods` columns, level) x 9 methods x 2 CI types
 ## (z, knha) the script records
@@ -34,36 +34,11 @@
 ## differs in one respect: I^2, H^2 and the Q p-value are left empty (null) for k = 1. The script
 ## records metafor's numbers and applies exactly those nulls, with a note on the case.
 
-suppressPackageStartupMessages({
-  library(metafor)
-  library(metadat)
-  library(jsonlite)
-})
+source(file.path("tests", "reference", "common.R"))   # methods, ci_types, rma_control, helpers
 
 out_file <- file.path("tests", "reference", "fixtures_moderators.json")
-if (!dir.exists(dirname(out_file))) {
-  stop("run this script from the repository root: Rscript tests/reference/make_fixtures_moderators.R")
-}
 
-methods  <- c("FE", "DL", "REML", "ML", "PM", "HS", "SJ", "HE", "EB")
-ci_types <- c(z = "z", hksj = "knha")   # metapool's name -> metafor's test=
-forms    <- c("vi", "sei", "ci")
-
-rma_control     <- list(threshold = 1e-12, maxiter = 5000, stepadj = 0.5, tol = 1e-12)
-confint_control <- list(tol = 1e-12)
-
-z975 <- qnorm(0.975)
-
-num <- function(x) ifelse(is.na(x), "NA", sprintf("%.17g", x))
-
-csv_field <- function(s) {
-  s <- as.character(s)
-  need <- grepl("[\",\r\n]", s) | grepl("^\\s|\\s$", s)
-  s[need] <- paste0("\"", gsub("\"", "\"\"", s[need]), "\"")
-  s
-}
-
-or_null <- function(x) if (is.null(x) || length(x) == 0 || is.na(x)) NULL else unname(x)
+forms <- c("vi", "sei", "ci")
 
 sort_bytes <- function(x) sort(unique(x), method = "radix")
 
@@ -151,29 +126,10 @@ configs <- list(
 ## ---------------------------------------------------------------------------
 ## CSV text and the values metapool reads from it.
 
-make_input <- function(ds, form, col_names) {
-  yi_txt <- num(ds$yi)
-  yi_in  <- as.numeric(yi_txt)
-  if (form == "vi") {
-    prec_header <- "vi"
-    prec_txt <- num(ds$vi)
-    vi_in <- as.numeric(prec_txt)
-    se_in <- sqrt(vi_in)
-  } else if (form == "sei") {
-    prec_header <- "sei"
-    prec_txt <- num(sqrt(ds$vi))
-    se_in <- as.numeric(prec_txt)
-    vi_in <- se_in^2
-  } else if (form == "ci") {
-    prec_header <- "lower,upper"
-    lo_txt <- num(ds$yi - z975 * sqrt(ds$vi))
-    up_txt <- num(ds$yi + z975 * sqrt(ds$vi))
-    prec_txt <- paste(lo_txt, up_txt, sep = ",")
-    se_in <- (as.numeric(up_txt) - as.numeric(lo_txt)) / (2 * z975)
-    vi_in <- se_in^2
-  } else {
-    stop("unknown form ", form)
-  }
+## The CSV text (study, yi, the precision, the moderator columns) with the values metapool reads
+## from it in a data frame, and the cell text of each moderator column as written (group names
+## are the cells as metapool reads them).
+moderator_input <- function(ds, form, col_names) {
   col_txt <- list()
   col_val <- list()
   for (cn in col_names) {
@@ -188,13 +144,10 @@ make_input <- function(ds, form, col_names) {
       col_val[[cn]] <- factor(x, levels = sort_bytes(x[!is.na(x)]))
     }
   }
-  header <- paste(c("study", "yi", prec_header, col_names), collapse = ",")
-  body <- do.call(paste, c(list(csv_field(ds$study), yi_txt, prec_txt), unname(col_txt), sep = ","))
-  df <- data.frame(yi = yi_in, vi = vi_in, stringsAsFactors = FALSE)
+  inp <- make_input(ds$study, ds$yi, ds$vi, form, extra = col_txt)
+  df <- data.frame(yi = inp$yi, vi = inp$vi, stringsAsFactors = FALSE)
   for (cn in col_names) df[[cn]] <- col_val[[cn]]
-  ## The cell text of each column as written (group names are the cells as metapool reads them).
-  list(csv = paste0(paste(c(header, body), collapse = "\n"), "\n"),
-       df = df, text = col_txt)
+  list(csv = inp$csv, df = df, text = col_txt)
 }
 
 ## ---------------------------------------------------------------------------
@@ -233,67 +186,16 @@ overall_fields <- function(label, yi, vi, method, ci_name, level) {
   if (random && res$tau2 > 0 && res$tau2 < 1e-9)
     notes <- c(notes, sprintf("%s: tau2 = %.3g is a boundary estimate that metafor's iteration left slightly above 0",
                               label, res$tau2))
-  pi_lb <- pi_ub <- NULL
-  tau2_lb <- tau2_ub <- i2_lb <- i2_ub <- h2_lb <- h2_ub <- NULL
-  if (random) {
-    pr <- predict(res, level = level)
-    pi_lb <- pr$pi.lb
-    pi_ub <- pr$pi.ub
-    if (k >= 2) {
-      cf <- tryCatch(suppressMessages(confint(res, level = level, control = confint_control)),
-                     error = function(e) e, warning = function(w) w)
-      if (inherits(cf, "condition")) {
-        cat(sprintf("%s: confint() gave no interval: %s\n", label, conditionMessage(cf)))
-      } else {
-        tau2_max <- max(100, res$tau2 * 10)
-        if (isTRUE(cf$random["tau^2", "ci.ub"] >= tau2_max)) {
-          notes <- c(notes, sprintf(paste(
-            "%s: with its default search limit tau2.max = %.17g confint() prints '>%.4g' for the",
-            "upper bound; the expected values come from a wider tau2.max"), label, tau2_max, tau2_max))
-          wide <- tau2_max
-          while (isTRUE(cf$random["tau^2", "ci.ub"] >= wide)) {
-            wide <- wide * 100
-            cf <- suppressMessages(confint(res, level = level,
-                                           control = c(confint_control, list(tau2.max = wide))))
-          }
-        }
-        tau2_lb <- cf$random["tau^2", "ci.lb"]
-        tau2_ub <- cf$random["tau^2", "ci.ub"]
-        i2_lb   <- cf$random["I^2(%)", "ci.lb"]
-        i2_ub   <- cf$random["I^2(%)", "ci.ub"]
-        h2_lb   <- cf$random["H^2", "ci.lb"]
-        h2_ub   <- cf$random["H^2", "ci.ub"]
-      }
-    }
+  hc <- NULL
+  if (random && k >= 2) {
+    hc <- heterogeneity_ci(res, level, label)
+    if (!is.null(hc$widened_from))
+      notes <- c(notes, sprintf(paste(
+        "%s: with its default search limit tau2.max = %.17g confint() prints '>%.4g' for the",
+        "upper bound; the expected values come from a wider tau2.max"),
+        label, hc$widened_from, hc$widened_from))
   }
-  e <- list(
-    k = k,
-    estimate = c(res$b),
-    se = res$se,
-    ci_lower = res$ci.lb,
-    ci_upper = res$ci.ub,
-    stat = res$zval,
-    df = if (test == "knha" && k >= 2) k - 1 else NULL,
-    p = res$pval,
-    pi_lower = or_null(pi_lb),
-    pi_upper = or_null(pi_ub),
-    tau2 = res$tau2,
-    tau = sqrt(res$tau2),
-    tau2_ci_lower = or_null(tau2_lb),
-    tau2_ci_upper = or_null(tau2_ub),
-    I2 = res$I2,
-    I2_ci_lower = or_null(i2_lb),
-    I2_ci_upper = or_null(i2_ub),
-    H2 = res$H2,
-    H2_ci_lower = or_null(h2_lb),
-    H2_ci_upper = or_null(h2_ub),
-    Q = res$QE,
-    Q_df = k - 1,
-    Q_p = res$QEp,
-    method = method,
-    ## metafor's test actually used: with k = 1 it falls back from knha to z.
-    ci = names(ci_types)[ci_types == res$test]
-  )
+  e <- overall_expected(res, method, level, hc)
   if (k == 1) {
     ## metapool's rule for a single study (see the header of this script).
     notes <- c(notes, sprintf(paste(
@@ -364,7 +266,7 @@ fit_case <- function(cfg, ds, method, ci_name, form) {
   level <- cfg$level
   col_names <- unique(c(if (!is.na(cfg$by)) cfg$by, cfg$mods))
   col_names <- names(ds$cols)[names(ds$cols) %in% col_names]   # dataset order
-  inp <- make_input(ds, form, col_names)
+  inp <- moderator_input(ds, form, col_names)
   name <- paste(c(ds$name,
                   if (!is.na(cfg$by)) paste0("by-", cfg$by),
                   if (length(cfg$mods)) paste0("mods-", paste(cfg$mods, collapse = "+")),
@@ -445,11 +347,8 @@ for (ci_idx in seq_along(configs)) {
   }
 }
 
-header <- list(
-  generator = "tests/reference/make_fixtures_moderators.R",
-  r_version = R.version.string,
-  metafor_version = as.character(packageVersion("metafor")),
-  metadat_version = as.character(packageVersion("metadat")),
+header <- fixture_header(
+  "tests/reference/make_fixtures_moderators.R",
   rma_control = rma_control,
   confint_control = confint_control,
   notes = paste(
@@ -461,11 +360,6 @@ header <- list(
     "(under knha metafor falls back to z: ci 'z', df null) except I2, H2 and Q_p, null by metapool's rule.")
 )
 
-to_json <- function(x) toJSON(x, digits = NA, auto_unbox = TRUE, null = "null", na = "null")
-
-header_json <- sub("\\}$", "", to_json(header))
-case_json   <- vapply(cases, function(cs) as.character(to_json(cs)), character(1))
-json <- paste0(header_json, ",\"cases\":[\n", paste(case_json, collapse = ",\n"), "\n]}\n")
-writeLines(json, out_file, sep = "", useBytes = TRUE)
+write_fixtures(header, cases, out_file)
 cat(sprintf("wrote %d cases from %d configurations to %s (%.0f kB)\n",
             length(cases), length(configs), out_file, file.size(out_file) / 1024))
