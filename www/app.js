@@ -5,6 +5,8 @@
 import * as core from '../pkg/metapool.js';
 import { Grid } from './table.js';
 import * as share from './share.js';
+import { fmt, pValue, interval, percentLabel, capitalize, csvText, csvNumber } from './format.js';
+import { SECTIONS, showAnalyses, analysesCsv, modNames } from './analyses.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -50,26 +52,7 @@ function call(fn, ...args) {
   }
 }
 
-// ---- formatting (numbers only; Unicode minus, fixed decimals) ----
-
-function fmt(x, digits = 4) {
-  if (x == null || !Number.isFinite(x)) return '—';
-  const s = x.toFixed(digits);
-  return /^-0\.?0*$/.test(s) ? s.slice(1) : s.replace('-', '\u2212');
-}
-
-function pValue(p, small = 0.0001) {
-  if (p == null) return '—';
-  return p < small ? `< ${small}` : p.toFixed(4);
-}
-
-function interval(lo, hi, digits = 4) {
-  return lo == null || hi == null ? '—' : `${fmt(lo, digits)} to ${fmt(hi, digits)}`;
-}
-
-function percentLabel(level) {
-  return `${+(level * 100).toFixed(3)}%`;
-}
+// ---- formatting ----
 
 /** Decimals for the summary sentence: enough to show the CI's width to two figures. */
 function sentenceDigits(o) {
@@ -82,8 +65,8 @@ function sentenceDigits(o) {
 
 const grid = new Grid($('grid'), { onChange: () => schedule() });
 let lastReport = null;
-/** Options from a loaded document that the form has no control for (kept as they came). */
-let extraOptions = {};
+/** The options of the document behind lastReport. */
+let lastOptions = {};
 /** Counts loads, so that a slow one (a fetch, a file) cannot overwrite a later one. */
 let loads = 0;
 let pending = false;
@@ -100,8 +83,101 @@ function currentDoc() {
   };
   const roles = grid.chosenRoles();
   if (Object.keys(roles).length) options.roles = roles;
-  return { data: text, options: { ...extraOptions, ...options } };
+  return { data: text, options: { ...options, ...analysisOptions() } };
 }
+
+// ---- the optional analyses' controls: subgroups, moderators, leave-one-out, bias, cumulative ----
+
+/** Moderators in the order they were ticked (the coefficients follow it). */
+let mods = [];
+/** The data's other columns (role "other") in the last report: the choices for the controls. */
+let otherColumns = [];
+
+/** The options the analyses' controls say, as the analysis document names them. */
+function analysisOptions() {
+  const o = {};
+  if ($('by').value) o.by = $('by').value;
+  if (mods.length) o.mods = [...mods];
+  if ($('leave1out').checked) o.leave1out = true;
+  if ($('bias').checked) o.bias = true;
+  if ($('cumulative').checked) {
+    o.cumulative = true;
+    if ($('cumulative-by').value) o.cumulative_by = $('cumulative-by').value;
+  }
+  return o;
+}
+
+/** Sets the analyses' controls from a document's options. */
+function setAnalysisControls(o) {
+  const text = (v) => (typeof v === 'string' ? v.trim() : '');
+  mods = [...new Set(modNames(o.mods))];
+  $('leave1out').checked = o.leave1out === true;
+  $('bias').checked = o.bias === true;
+  $('cumulative').checked = o.cumulative === true || text(o.cumulative_by) !== '';
+  renderColumnControls(text(o.by), text(o.cumulative_by));
+}
+
+/** New data: the column choices go (the columns may not exist); the other analyses stay on. */
+function clearColumnChoices() {
+  mods = [];
+  renderColumnControls('', '');
+}
+
+let columnKey = '';
+
+/**
+ * Offers the data's other columns in "Subgroups by", "Moderators" and "sorted by", keeping the
+ * choices made. A chosen column the data lacks stays on offer, so the core can say what is wrong.
+ * The controls are rebuilt only when the names change, so focus stays where it is.
+ */
+function renderColumnControls(by, sortBy) {
+  const with_ = (chosen) => [...otherColumns, ...chosen.filter((c) => c && !otherColumns.includes(c))];
+  const byNames = with_([by]);
+  const sortNames = with_([sortBy]);
+  const modList = with_(mods);
+  const key = JSON.stringify([byNames, sortNames, modList]);
+  if (key !== columnKey) {
+    columnKey = key;
+    const fill = (select, names, none) => {
+      select.replaceChildren(new Option(none, ''), ...names.map((n) => new Option(n, n)));
+    };
+    fill($('by'), byNames, 'none');
+    fill($('cumulative-by'), sortNames, 'data order');
+    $('mods').replaceChildren(...modList.map((name) => {
+      const label = document.createElement('label');
+      label.className = 'check';
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.value = name;
+      const words = document.createElement('span');
+      words.textContent = name;
+      label.append(box, words);
+      return label;
+    }));
+  }
+  $('by').value = by;
+  $('cumulative-by').value = sortBy;
+  for (const box of $('mods').querySelectorAll('input')) box.checked = mods.includes(box.value);
+  $('no-columns').hidden = byNames.length + sortNames.length + modList.length > 0;
+  $('by').disabled = byNames.length === 0;
+  $('mods').closest('fieldset').hidden = modList.length === 0;
+  $('cumulative-by').disabled = sortNames.length === 0 || !$('cumulative').checked;
+}
+
+/** Takes the other columns from a report and refreshes the controls. */
+function updateColumns(columns) {
+  otherColumns = (columns ?? []).filter((c) => c.role === 'other' && c.name.trim() !== '').map((c) => c.name);
+  renderColumnControls($('by').value, $('cumulative-by').value);
+}
+
+$('options').addEventListener('input', (e) => {
+  const t = e.target;
+  if (t instanceof HTMLInputElement && t.type === 'checkbox' && t.closest('#mods')) {
+    mods = t.checked ? [...mods.filter((m) => m !== t.value), t.value] : mods.filter((m) => m !== t.value);
+  }
+  if (t.id === 'cumulative') $('cumulative-by').disabled = !t.checked || $('cumulative-by').options.length <= 1;
+  schedule();
+});
 
 /** Recomputes on the next frame (edits within one frame make one analysis). */
 function schedule() {
@@ -141,7 +217,7 @@ function analyzeNow() {
     }
   }
   if (report) {
-    showReport(report);
+    showReport(report, doc.options);
     share.tellParent({ type: 'metapool:report', report });
   } else {
     showError(error, rowOf);
@@ -157,7 +233,9 @@ $('fatal-close').addEventListener('click', () => { $('fatal').hidden = true; });
 
 function showError(error, rowOf) {
   lastReport = null;
+  renderColumnControls($('by').value, $('cumulative-by').value);
   $('results').hidden = true;
+  $('analyses-panel').hidden = true;
   $('download-csv').disabled = true;
   const empty = grid.isEmpty();
   $('empty-state').hidden = !empty;
@@ -169,12 +247,12 @@ function showError(error, rowOf) {
   de.textContent = capitalize(error.message);
 }
 
-const capitalize = (s) => s.charAt(0).toUpperCase() + s.slice(1);
-
-function showReport(report) {
+function showReport(report, options) {
   lastReport = report;
+  lastOptions = options;
   grid.clearError();
   grid.showDetected(report.columns);
+  updateColumns(report.columns);
   $('data-error').hidden = true;
   $('empty-state').hidden = true;
   $('error-state').hidden = true;
@@ -249,8 +327,30 @@ function showReport(report) {
     return tr;
   }));
 
+  // The optional analyses, and links down to them.
+  const shown = showAnalyses(report, options);
+  const links = $('section-links');
+  links.replaceChildren(...(shown.length ? [document.createTextNode('Further down: ')] : []),
+    ...SECTIONS.filter(([id]) => shown.includes(id)).map(([id, , words]) => {
+      const a = document.createElement('a');
+      a.href = `#${id}`;
+      a.dataset.section = id;
+      a.textContent = words;
+      return a;
+    }));
+  links.hidden = shown.length === 0;
+  $('analyses-panel').hidden = shown.length === 0;
+
   drawPlots();
 }
+
+$('section-links').addEventListener('click', (e) => {
+  const id = e.target.closest?.('a')?.dataset.section;
+  if (!id) return;
+  // Scroll without touching the address (it may hold a #doc= link).
+  e.preventDefault();
+  $(id).scrollIntoView({ behavior: 'smooth', block: 'start' });
+});
 
 function fillTable(table, rows, numeric) {
   table.tBodies[0].replaceChildren(...rows.map((cells) => {
@@ -347,15 +447,10 @@ for (const p of PLOTS) {
   });
 }
 
-/** A text cell for CSV, quoted, and defused against spreadsheet formulas. */
-function csvText(s) {
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-function resultsCsv(report) {
+/** The results as CSV: the studies and the pooled result, then each optional analysis. */
+function resultsCsv(report, options) {
   const o = report.overall;
-  const num = (x) => (x == null ? '' : String(x));
+  const num = csvNumber;
   const lines = [['study', 'row', 'estimate', 'se', 'ci_lower', 'ci_upper', 'weight_percent'].join(',')];
   for (const r of report.studies) {
     lines.push([csvText(r.study), r.row, r.yi, r.se, r.ci_lower, r.ci_upper, r.weight].map(String).join(','));
@@ -370,11 +465,12 @@ function resultsCsv(report) {
     ['I2_percent', o.I2, o.I2_ci_lower, o.I2_ci_upper], ['H2', o.H2, o.H2_ci_lower, o.H2_ci_upper],
     ['Q', o.Q], ['Q_df', o.Q_df], ['Q_p', o.Q_p], ['z_or_t', o.stat], ['df', o.df], ['p', o.p],
   ]) lines.push([name, num(v), num(lo), num(hi)].join(','));
+  for (const block of analysesCsv(report, options)) lines.push('', ...block);
   return lines.join('\r\n') + '\r\n';
 }
 
 $('download-csv').addEventListener('click', () => {
-  if (lastReport) download(new Blob([resultsCsv(lastReport)], { type: 'text/csv' }), 'metapool-results.csv');
+  if (lastReport) download(new Blob([resultsCsv(lastReport, lastOptions)], { type: 'text/csv' }), 'metapool-results.csv');
 });
 
 // ---- documents: examples, files, links, the parent page ----
@@ -395,10 +491,8 @@ function setSelect(select, value) {
 function loadDoc(doc) {
   loads++;
   const o = doc.options ?? {};
-  // Options the form has no control for ride along unchanged.
-  const { method, ci, level, ci_level_in: ciLevelIn, roles, ...extra } = o;
-  extraOptions = extra;
   grid.setText(doc.data, o.roles ?? {});
+  setAnalysisControls(o);
   setSelect($('method'), o.method == null ? 'REML' : String(o.method).toUpperCase());
   setSelect($('ci'), o.ci == null ? 'z' : String(o.ci).toLowerCase());
   $('level').value = String(o.level ?? 0.95);
@@ -417,7 +511,7 @@ async function loadExample(name) {
   const mine = ++loads;
   const text = await exampleText(name);
   if (mine !== loads) return;
-  extraOptions = {};
+  clearColumnChoices();
   grid.setText(text);
   analyzeNow();
 }
@@ -441,7 +535,7 @@ async function loadFile(file) {
   const text = await file.text();
   if (mine !== loads) return;
   grid.setText(text);
-  extraOptions = {};
+  clearColumnChoices();
   $('example').value = '';
   analyzeNow();
 }
@@ -475,10 +569,9 @@ $('add-column').addEventListener('click', () => grid.addColumn());
 $('clear-data').addEventListener('click', () => {
   loads++;
   $('example').value = '';
-  extraOptions = {};
+  clearColumnChoices();
   grid.clear();
 });
-$('options').addEventListener('input', () => schedule());
 $('options').addEventListener('submit', (e) => e.preventDefault());
 
 $('copy-link').addEventListener('click', async () => {

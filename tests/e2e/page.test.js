@@ -294,8 +294,8 @@ test('no request leaves the page\'s origin', async () => {
   const foreign = urls.filter((u) => !u.startsWith(s.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.deepEqual(foreign, []);
   const paths = new Set(urls.map((u) => new URL(u).pathname));
-  assert.deepEqual([...paths].sort(), ['/', '/pkg/metapool.js', '/pkg/metapool_bg.wasm', '/www/app.js',
-    '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/share.js', '/www/style.css', '/www/table.js']);
+  assert.deepEqual([...paths].sort(), ['/', '/pkg/metapool.js', '/pkg/metapool_bg.wasm', '/www/analyses.js', '/www/app.js',
+    '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/format.js', '/www/share.js', '/www/style.css', '/www/table.js']);
   await page.close();
 });
 

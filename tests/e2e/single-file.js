@@ -1,5 +1,5 @@
 // Writes dist/metapool.html: the whole page in one file that works from file://.
-// The ES modules (wasm-bindgen's glue, www/table.js, www/share.js, www/app.js) are joined into one
+// The ES modules (wasm-bindgen's glue, then www/*.js in import order) are joined into one
 // inline module script, each module wrapped in a function that returns its exports; the CSS goes
 // into a <style>; the wasm and the example CSVs go in as base64 and text. The Content-Security-
 // Policy allows exactly these inline blocks by their SHA-256 hashes.
@@ -17,6 +17,8 @@ const MODULES = [
   ['pkg/metapool.js', '__m_core'],
   ['www/table.js', '__m_table'],
   ['www/share.js', '__m_share'],
+  ['www/format.js', '__m_format'],
+  ['www/analyses.js', '__m_analyses'],
   ['www/app.js', '__m_app'],
 ];
 const varOf = new Map(MODULES.map(([file, name]) => [file, name]));
