@@ -188,7 +188,7 @@ function showBias(report) {
   const notes = [];
   const e = b.egger;
   if (e) {
-    rows.push({ cells: ['Egger\'s test', num(`t = ${fmt(e.stat)} (df = ${e.df})`), num(pValue(e.p)),
+    rows.push({ cells: ['Egger\'s test', num(`t(${e.df}) = ${fmt(e.stat)}`), num(pValue(e.p)),
       num(fmt(e.limit_estimate)), num(interval(e.limit_ci_lower, e.limit_ci_upper))] });
     notes.push(`Egger's regression test: t is the slope of the effects on their standard errors (${pText(e.p)}); `
       + 'its limit estimate is the effect expected for a study with a standard error of 0.');

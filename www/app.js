@@ -6,7 +6,7 @@ import * as core from '../pkg/metapool.js';
 import { Grid } from './table.js';
 import * as share from './share.js';
 import { fmt, pValue, interval, percentLabel, capitalize, csvText, csvNumber } from './format.js';
-import { SECTIONS, showAnalyses, analysesCsv, modNames } from './analyses.js';
+import { SECTIONS, showAnalyses, analysesCsv, modNames, oneNumericModerator } from './analyses.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -340,6 +340,8 @@ function showReport(report, options) {
     }));
   links.hidden = shown.length === 0;
   $('analyses-panel').hidden = shown.length === 0;
+  // The bubble plot shows a regression on one numeric moderator.
+  $('bubble-figure').hidden = !oneNumericModerator(report, options);
 
   drawPlots();
 }
@@ -369,51 +371,85 @@ function fillTable(table, rows, numeric) {
 
 // ---- plots ----
 
+/**
+ * Every plot, by the name the core knows it by (also its canvas's id). `rows`: its height grows
+ * with its rows (forest-like; `grow`: a little taller when wider); the others keep an aspect
+ * ratio. `minWidth` in CSS pixels: a narrower box scrolls the plot.
+ */
 const PLOTS = [
-  { canvas: 'forest', draw: 'draw_forest', svg: 'forest_svg', minWidth: 600 },
-  { canvas: 'funnel', draw: 'draw_funnel', svg: 'funnel_svg', minWidth: 300 },
+  { kind: 'forest', minWidth: 600, rows: true, grow: true },
+  { kind: 'funnel', minWidth: 300 },
+  { kind: 'subgroupforest', minWidth: 600, rows: true },
+  { kind: 'bubble', minWidth: 300 },
+  { kind: 'funnelcontours', minWidth: 300 },
+  { kind: 'leaveoneout', minWidth: 600, rows: true },
+  { kind: 'baujat', minWidth: 300 },
 ];
 
 /** Height in CSS pixels for a plot drawn `width` CSS pixels wide. */
-function plotHeight(name, width) {
-  if (name === 'forest') {
-    const [w, h] = call(core.forest_size, lastReport);
+function plotHeight(p, width) {
+  if (p.rows) {
+    const [w, h] = call(core.plot_size, lastReport, p.kind);
     // The natural layout is w wide; a narrower canvas keeps the rows' height, a wider one a little more.
-    return Math.round(h * Math.min(1.25, Math.max(1, width / w)));
+    return p.grow ? Math.round(h * Math.min(1.25, Math.max(1, width / w))) : h;
   }
   return Math.round(Math.min(520, Math.max(300, width * 0.68)));
 }
 
-/** Sizes each canvas to its box in device pixels and asks the core to draw on it. */
+/** Says in the plot's place why it could not be drawn (`message` null: the plot is fine). */
+function plotProblem(canvas, message) {
+  const figure = canvas.closest('figure');
+  let note = figure.querySelector('.plot-error');
+  canvas.parentElement.hidden = message != null;
+  if (message == null) {
+    note?.remove();
+    return;
+  }
+  if (!note) {
+    note = document.createElement('p');
+    note.className = 'plot-error';
+    note.setAttribute('role', 'status');
+    figure.append(note);
+  }
+  note.textContent = `This plot could not be drawn: ${message}.`;
+}
+
+/** Sizes each shown plot's canvas to its box in device pixels and asks the core to draw on it. */
 function drawPlots() {
   if (!lastReport) return;
   const dpr = window.devicePixelRatio || 1;
   for (const p of PLOTS) {
-    const canvas = $(p.canvas);
+    const canvas = $(p.kind);
+    if (canvas.closest('[hidden]:not(.canvas-wrap)')) continue;
     try {
-      // A forest plot needs room for labels, weights and numbers: narrow screens scroll it.
+      plotProblem(canvas, null);
       const width = Math.max(p.minWidth, Math.floor(canvas.parentElement.clientWidth));
-      const height = plotHeight(p.canvas, width);
+      const height = plotHeight(p, width);
       canvas.style.width = `${width}px`;
       canvas.style.height = `${height}px`;
       canvas.width = Math.round(width * dpr);
       canvas.height = Math.round(height * dpr);
-      call(core[p.draw], canvas, lastReport, dpr);
+      call(core.draw_plot, canvas, lastReport, p.kind, dpr);
     } catch (e) {
-      const message = e instanceof Panic ? `internal error: ${e.message}` : e?.message ?? String(e);
-      showBanner(`The ${p.canvas} plot could not be drawn: ${message}`);
+      plotProblem(canvas, e instanceof Panic ? `internal error: ${e.message}` : e?.message ?? String(e));
     }
   }
 }
 
-let lastWidth = 0;
-new ResizeObserver((entries) => {
-  const w = Math.floor(entries[0].contentRect.width);
-  if (w !== lastWidth) {
-    lastWidth = w;
-    drawPlots();
+const boxWidths = new Map();
+const resizes = new ResizeObserver((entries) => {
+  let changed = false;
+  for (const entry of entries) {
+    const w = Math.floor(entry.contentRect.width);
+    if (boxWidths.get(entry.target) !== w) {
+      boxWidths.set(entry.target, w);
+      changed = true;
+    }
   }
-}).observe($('forest').parentElement);
+  if (changed) drawPlots();
+});
+resizes.observe($('forest').parentElement);
+resizes.observe($('analyses-panel'));
 
 function watchPixelRatio() {
   matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`).addEventListener('change', () => {
@@ -437,13 +473,17 @@ function download(blob, name) {
 }
 
 for (const p of PLOTS) {
-  $(`${p.canvas}-svg`).addEventListener('click', () => {
+  $(`${p.kind}-svg`).addEventListener('click', () => {
     if (!lastReport) return;
-    const svg = call(core[p.svg], lastReport);
-    download(new Blob([svg], { type: 'image/svg+xml' }), `${p.canvas}.svg`);
+    try {
+      const svg = call(core.plot_svg, lastReport, p.kind);
+      download(new Blob([svg], { type: 'image/svg+xml' }), `${p.kind}.svg`);
+    } catch (e) {
+      showBanner(`The SVG could not be made: ${e?.message ?? e}`);
+    }
   });
-  $(`${p.canvas}-png`).addEventListener('click', () => {
-    $(p.canvas).toBlob((blob) => blob && download(blob, `${p.canvas}.png`), 'image/png');
+  $(`${p.kind}-png`).addEventListener('click', () => {
+    $(p.kind).toBlob((blob) => blob && download(blob, `${p.kind}.png`), 'image/png');
   });
 }
 

@@ -4,19 +4,24 @@
 //! Shapes seen from JS:
 //!
 //! - `analyze(doc)`: `doc` is an analysis document `{data: string, options?: {method?, ci?,
-//!   level?, ci_level_in?, roles?}}`; returns the report exactly as the CLI's `--json` prints it
-//!   (maps are plain objects, missing values `null`).
+//!   level?, ci_level_in?, roles?, by?, mods?, leave1out?, bias?, cumulative?, cumulative_by?}}`
+//!   (docs/api.md); returns the report exactly as the CLI's `--json` prints it (maps are plain
+//!   objects, missing values `null`).
 //! - `draw_forest(canvas, report, dpr)`, `draw_funnel(canvas, report, dpr)`: draw the report
 //!   `analyze` returned on an `HTMLCanvasElement` whose `width`/`height` are in device pixels
 //!   (CSS size × `dpr`). Fit once, then plot the result: no plot call re-runs the analysis.
 //! - `forest_size(report)`: `[width, height]` in CSS pixels that the forest plot needs.
 //! - `forest_svg(report)`, `funnel_svg(report)`: the plots as SVG text for downloads.
+//! - `draw_plot(canvas, report, kind, dpr)`, `plot_svg(report, kind)`, `plot_size(report, kind)`:
+//!   any plot by its name (`PlotKind`'s serde name: "forest", "funnel", "subgroupforest",
+//!   "bubble", "funnelcontours", "leaveoneout", "baujat"), as the three calls above. A plot of an
+//!   analysis the report lacks (a subgroup forest without `by`) is an error that names the option.
 //! - Every failure is thrown as `{message: string, row: number | null, column: string | null}`:
 //!   the error's text for the user, and the data row (from 1) and column name it is about.
 //! - A panic (a bug) writes its message to the console and to `globalThis.metapoolPanic`; the
 //!   call then throws a `WebAssembly.RuntimeError` and the page starts a fresh instance.
 
-use crate::plot::{self, PlotStyle};
+use crate::plot::{self, PlotKind, PlotStyle};
 use crate::{Document, Report};
 use plotters::drawing::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
@@ -105,7 +110,56 @@ pub fn forest_svg(report: JsValue) -> Result<String, JsValue> {
 /// The funnel plot as an SVG document, at the default size.
 #[wasm_bindgen]
 pub fn funnel_svg(report: JsValue) -> Result<String, JsValue> {
-    plot::funnel_svg(&report_in(report)?, &PlotStyle::default()).map_err(|e| into_error(e, None, None))
+    plot::funnel_svg(&report_in(report)?, &PlotStyle::default())
+        .map_err(|e| into_error(e, None, None))
+}
+
+/// Draws the plot called `kind` on `canvas` (sized in device pixels; `dpr` device pixels per CSS
+/// pixel).
+#[wasm_bindgen]
+pub fn draw_plot(
+    canvas: HtmlCanvasElement,
+    report: JsValue,
+    kind: &str,
+    dpr: f64,
+) -> Result<(), JsValue> {
+    let kind = kind_in(kind)?;
+    let report = report_in(report)?;
+    let area = canvas_area(canvas)?;
+    let style = PlotStyle {
+        scale: dpr,
+        ..Default::default()
+    };
+    plot::draw(kind, &area, &report, &style).map_err(|e| into_error(e, None, None))?;
+    area.present().map_err(|e| into_error(e, None, None))
+}
+
+/// The plot called `kind` as an SVG document, at its natural size.
+#[wasm_bindgen]
+pub fn plot_svg(report: JsValue, kind: &str) -> Result<String, JsValue> {
+    let kind = kind_in(kind)?;
+    let report = report_in(report)?;
+    let (width, height) = plot::size(kind, &report);
+    let style = PlotStyle {
+        width,
+        height,
+        ..Default::default()
+    };
+    kind.svg(&report, &style)
+        .map_err(|e| into_error(e, None, None))
+}
+
+/// The size `[width, height]` in CSS pixels the plot called `kind` needs for `report`.
+#[wasm_bindgen]
+pub fn plot_size(report: JsValue, kind: &str) -> Result<Vec<u32>, JsValue> {
+    let kind = kind_in(kind)?;
+    let (width, height) = plot::size(kind, &report_in(report)?);
+    Ok(vec![width, height])
+}
+
+/// A plot's name into its kind.
+fn kind_in(kind: &str) -> Result<PlotKind, JsValue> {
+    kind.parse().map_err(|e| into_error(e, None, None))
 }
 
 /// A report (a JS value, as `analyze` returned it) back into the core's type.
@@ -283,9 +337,51 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
+    fn every_plot_kind_draws_by_its_name() {
+        let d = || {
+            analyze(doc(
+                BCG,
+                r#"{"by": "alloc", "mods": "ablat", "leave1out": true, "bias": true}"#,
+            ))
+            .unwrap()
+        };
+        for kind in PlotKind::ALL {
+            let name = kind.name();
+            let size = plot_size(d(), name).unwrap();
+            let c = canvas(size[0] * 2, size[1] * 2);
+            draw_plot(c.clone(), d(), name, 2.0).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert!(ink(&c) > 1000.0, "the {name} plot has ink");
+            assert!(plot_svg(d(), name).unwrap().starts_with("<svg"), "{name}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn an_unknown_plot_or_a_missing_analysis_is_an_error_object() {
+        let err = draw_plot(
+            canvas(10, 10),
+            analyze(doc(BCG, "{}")).unwrap(),
+            "violin",
+            1.0,
+        )
+        .unwrap_err();
+        let message = get(&err, "message").as_string().unwrap();
+        assert!(
+            message.contains("\"violin\"") && message.contains("baujat"),
+            "{message}"
+        );
+        assert!(get(&err, "row").is_null());
+        let err = plot_svg(analyze(doc(BCG, "{}")).unwrap(), "subgroupforest").unwrap_err();
+        assert!(!get(&err, "message").as_string().unwrap().is_empty());
+    }
+
+    #[wasm_bindgen_test]
     fn a_plot_of_something_else_than_a_report_is_an_error_object() {
-        let err = draw_forest(canvas(10, 10), doc("study,yi,vi\nA,0.1,1\n", "{}"), 1.0).unwrap_err();
-        assert!(get(&err, "message").as_string().unwrap().starts_with("not a metapool report"));
+        let err =
+            draw_forest(canvas(10, 10), doc("study,yi,vi\nA,0.1,1\n", "{}"), 1.0).unwrap_err();
+        assert!(get(&err, "message")
+            .as_string()
+            .unwrap()
+            .starts_with("not a metapool report"));
         assert!(get(&err, "row").is_null());
     }
 

@@ -154,7 +154,7 @@ test('small-study effects: Egger, Begg, trim and fill, fail-safe N, PET and PEES
   await shown(page, 'bias-section');
   const r = await rows(page, '#bias-table');
   assert.deepEqual(r.map((x) => x[0]), ['Egger\'s test', 'Begg\'s test', 'Trim and fill', 'Fail-safe N', 'PET', 'PEESE']);
-  assert.deepEqual(r[0].slice(1), ['t = −1.4012 (df = 11)', '0.1887', '−0.1909', '−0.6754 to 0.2935']);
+  assert.deepEqual(r[0].slice(1), ['t(11) = −1.4012', '0.1887', '−0.1909', '−0.6754 to 0.2935']);
   assert.deepEqual(r[1].slice(1, 3), ['τ = 0.0256', '0.9524 (exact)']);
   assert.deepEqual(r[2].slice(1), ['k0 = 1, right', '—', '−0.6571', '−1.0070 to −0.3072']);
   assert.equal(r[3][1], 'N = 598');
@@ -208,6 +208,47 @@ test('cumulative meta-analysis in data order or sorted by a column', async () =>
   assert.deepEqual(r.map((x) => x[0]).slice(0, 3), ['Aronson 1948', 'Ferguson & Simes 1949', 'Stein & Aronson 1953']);
   assert.equal(r[12][0], 'TPT Madras 1980');
   await page.locator('#cumulative-section').screenshot({ path: path.join(ARTIFACTS, 'analyses-cumulative.png') });
+  assert.deepEqual(page.problems, []);
+  await page.close();
+});
+
+test('the plots of the analyses: drawn in their sections, downloadable as SVG and PNG', async () => {
+  const page = await bcg();
+  await page.selectOption('#by', 'alloc');
+  await page.check('#mods input[value="ablat"]');
+  await page.check('#bias');
+  await page.check('#leave1out');
+  for (const id of ['subgroups', 'regression', 'bias', 'leave1out']) await shown(page, `${id}-section`);
+  const kinds = ['subgroupforest', 'bubble', 'funnelcontours', 'leaveoneout', 'baujat'];
+  for (const kind of kinds) {
+    assert.ok(await page.isVisible(`#${kind}`), `the ${kind} plot is shown`);
+    assert.ok(await ink(page, kind) > 1000, `the ${kind} plot has ink`);
+    const size = await page.$eval(`#${kind}`, (c) => ({ w: c.width, h: c.height, cw: c.clientWidth, ch: c.clientHeight }));
+    assert.deepEqual([size.w, size.h], [size.cw, size.ch], `${kind}: one device pixel per CSS pixel here`);
+  }
+  assert.equal(await page.locator('.plot-error').count(), 0);
+  const svg = await download(page, '#subgroupforest-svg');
+  assert.match(svg, /^<svg[\s\S]*systematic[\s\S]*<\/svg>\s*$/);
+  for (const kind of ['bubble', 'funnelcontours', 'leaveoneout', 'baujat']) {
+    assert.match(await download(page, `#${kind}-svg`), /^<svg/, `${kind}.svg`);
+  }
+  const [png] = await Promise.all([page.waitForEvent('download'), page.click('#baujat-png')]);
+  assert.equal(png.suggestedFilename(), 'baujat.png');
+  await page.locator('#regression-section').screenshot({ path: path.join(ARTIFACTS, 'analyses-bubble.png') });
+  await page.locator('#bias-section').screenshot({ path: path.join(ARTIFACTS, 'analyses-funnelcontours.png') });
+  // The bubble plot is for one numeric moderator only.
+  await page.check('#mods input[value="year"]');
+  await page.waitForFunction(() => document.getElementById('regression-heading').textContent === 'Meta-regression on ablat, year');
+  assert.ok(await page.isHidden('#bubble-figure'));
+  await page.uncheck('#mods input[value="ablat"]');
+  await page.uncheck('#mods input[value="year"]');
+  await page.check('#mods input[value="alloc"]');
+  await page.waitForFunction(() => document.getElementById('regression-heading').textContent === 'Meta-regression on alloc');
+  assert.ok(await page.isHidden('#bubble-figure'));
+  await page.uncheck('#mods input[value="alloc"]');
+  await page.check('#mods input[value="year"]');
+  await page.waitForFunction(() => !document.getElementById('bubble-figure').hidden);
+  assert.ok(await ink(page, 'bubble') > 1000);
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -303,27 +344,36 @@ test('a parent page\'s document sets the analyses too', async () => {
   }
 });
 
-test('a hostile column name and group names stay text, on screen and in the CSV', async () => {
+test('hostile column and group names stay text, on screen, in the plots and in the CSV', async () => {
   const page = await bcg();
   const dialogs = [];
   page.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss(); });
   const evil = '<img src=x onerror=alert(1)>';
+  const group = '<img src=y onerror=alert(2)>';
+  const numeric = '<svg onload=alert(3)>';
   await page.click('#clear-data');
-  await paste(page, 0, 0, `study\tyi\tvi\t${evil}\n`
-    + 'A\t0.10\t0.02\t=HYPERLINK("x")\nB\t0.30\t0.03\t<b>two</b>\nC\t0.15\t0.02\t=HYPERLINK("x")\nD\t0.42\t0.025\t<b>two</b>\n');
-  await waitSummary(page, /k = 4/);
-  assert.deepEqual(await page.$$eval('#by option', (os) => os.map((o) => o.value)), ['', evil]);
-  assert.equal(await page.textContent('#mods label'), evil);
+  await paste(page, 0, 0, `study\tyi\tvi\t${evil}\t${numeric}\n`
+    + `A\t0.10\t0.02\t=HYPERLINK("x")\t1\nB\t0.30\t0.03\t${group}\t2\nC\t0.15\t0.02\t=HYPERLINK("x")\t3\n`
+    + `D\t0.42\t0.025\t${group}\t4\nE\t0.35\t0.02\t${group}\t5\n`);
+  await waitSummary(page, /k = 5/);
+  assert.deepEqual(await page.$$eval('#by option', (os) => os.map((o) => o.value)), ['', evil, numeric]);
+  assert.deepEqual(await page.$$eval('#mods label', (ls) => ls.map((l) => l.textContent)), [evil, numeric]);
   await page.selectOption('#by', evil);
-  await page.check('#mods input');
+  await page.check(`#mods input[value="${numeric}"]`);
   await shown(page, 'subgroups-section');
   await shown(page, 'regression-section');
   assert.equal(await page.textContent('#subgroups-heading'), `Subgroups by ${evil}`);
-  assert.deepEqual((await rows(page, '#subgroups-table')).map((x) => x[0]), ['<b>two</b>', '=HYPERLINK("x")', 'All studies']);
-  assert.equal(await page.textContent('#regression-heading'), `Meta-regression on ${evil}`);
-  assert.equal((await rows(page, '#regression-table'))[1][0], `${evil}: =HYPERLINK("x")`);
-  assert.equal(await page.locator('img, b, #results script, #analyses-panel script').count(), 0);
+  assert.deepEqual((await rows(page, '#subgroups-table')).map((x) => x[0]), [group, '=HYPERLINK("x")', 'All studies']);
+  assert.equal(await page.textContent('#regression-heading'), `Meta-regression on ${numeric}`);
+  // The names are drawn in the plots too (the subgroup forest, the bubble plot's axis).
+  await page.waitForFunction(() => !document.getElementById('bubble-figure').hidden);
+  assert.ok(await ink(page, 'subgroupforest') > 1000);
+  assert.ok(await ink(page, 'bubble') > 1000);
+  await page.check(`#mods input[value="${evil}"]`);
+  await page.waitForFunction(() => document.querySelectorAll('#regression-table tbody tr').length === 3);
+  assert.equal((await rows(page, '#regression-table'))[2][0], `${evil}: =HYPERLINK("x")`);
   await page.waitForTimeout(200);
+  assert.equal(await page.locator('img, svg, b, #results script, #analyses-panel script').count(), 0);
   assert.deepEqual(dialogs, []);
   // The CSV has every section, with text cells defused against spreadsheet formulas.
   await page.check('#bias');
