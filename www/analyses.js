@@ -126,7 +126,8 @@ function showSubgroups(report, options) {
   const groups = report.subgroups;
   const by = options.by ?? '';
   $('subgroups-heading').textContent = by ? `Subgroups by ${by}` : 'Subgroups';
-  $('subgroups-method').textContent = `Each subgroup is fitted on its own: ${modelWords(o)}, each subgroup with its own τ²; ${ciWords(o)}. `
+  const own = o.model === 'common' ? '' : ', each subgroup with its own τ²';
+  $('subgroups-method').textContent = `Each subgroup is fitted on its own: ${modelWords(o)}${own}; ${ciWords(o)}. `
     + 'Q, df and p: Cochran\'s test of heterogeneity within the subgroup.';
   const pct = percentLabel(o.level);
   const row = (name, g, cls) => ({

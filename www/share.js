@@ -8,8 +8,8 @@ const MAX_DATA = 5_000_000;
 const MAX_INFLATED = 8_000_000;
 
 const OPTION_TYPES = { method: 'string', ci: 'string', level: 'number', ci_level_in: 'number' };
-/** Options the page passes on without a control of its own (docs/api.md lists them). */
-const EXTRA_TYPES = {
+/** Options of the further analyses (docs/api.md lists them). */
+const ANALYSIS_TYPES = {
   by: 'string', mods: 'columns', leave1out: 'boolean', cumulative: 'boolean', cumulative_by: 'string', bias: 'boolean',
 };
 
@@ -45,9 +45,9 @@ export function validateDoc(doc) {
       clean.options.roles[name] = role;
     }
   }
-  // Analyses the page's form has no control for (subgroups, meta-regression, …): kept as they
-  // are, so a document keeps its meaning; the core checks their values.
-  for (const [key, type] of Object.entries(EXTRA_TYPES)) {
+  // The further analyses (subgroups, meta-regression, …): checked for their types here; the core
+  // checks their values (a column that does not exist, for example).
+  for (const [key, type] of Object.entries(ANALYSIS_TYPES)) {
     const v = options[key];
     if (v == null) continue;
     const ok = type === 'columns'
