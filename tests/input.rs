@@ -275,6 +275,7 @@ fn role_overrides() {
     let settings = ReadSettings {
         ci_level_in: 0.95,
         roles,
+        ..ReadSettings::default()
     };
     let input = read_studies("name,Trial,logOR,v_log\nx,A,0.5,0.04\n", &settings).unwrap();
     assert_eq!(input.studies.labels(), ["A"]);

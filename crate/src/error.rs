@@ -31,6 +31,9 @@ pub enum Error {
     LimitsReversed { row: usize, lower: String, upper: String },
     /// The estimate lies outside its own confidence limits.
     EstimateOutsideCi { row: usize, value: String, lower: String, upper: String },
+    /// A covariance of the paths a and b at least as large in size as the product of their
+    /// standard errors (a correlation of ±1 or beyond).
+    BadCovariance { row: usize, column: String, value: String, limit: f64 },
     /// A computed variance is not a positive finite number (overflow or underflow).
     BadVariance { row: usize, value: f64 },
     /// Every data row was skipped for empty cells.
@@ -62,6 +65,7 @@ impl Error {
             | Error::NotPositive { row, .. }
             | Error::LimitsReversed { row, .. }
             | Error::EstimateOutsideCi { row, .. }
+            | Error::BadCovariance { row, .. }
             | Error::BadVariance { row, .. } => Some(*row),
             _ => None,
         }
@@ -73,6 +77,7 @@ impl Error {
             Error::NotANumber { column, .. }
             | Error::NotFinite { column, .. }
             | Error::NotPositive { column, .. }
+            | Error::BadCovariance { column, .. }
             | Error::DuplicateColumn { column, .. } => Some(column),
             _ => None,
         }
@@ -116,6 +121,10 @@ impl fmt::Display for Error {
             Error::EstimateOutsideCi { row, value, lower, upper } => write!(
                 f,
                 "row {row}: the estimate '{value}' lies outside its own confidence limits '{lower}' to '{upper}'"
+            ),
+            Error::BadCovariance { row, column, value, limit } => write!(
+                f,
+                "row {row}, column {column}: the covariance '{value}' of a and b must be smaller in size than sa·sb = {limit} (a correlation between -1 and 1)"
             ),
             Error::BadVariance { row, value } => write!(
                 f,

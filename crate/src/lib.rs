@@ -20,6 +20,7 @@ pub mod error;
 pub mod heterogeneity;
 pub mod influence;
 pub mod input;
+pub mod mediation;
 pub mod model;
 pub mod plot;
 pub mod regression;
@@ -75,6 +76,23 @@ pub struct Options {
     pub cumulative_by: Option<String>,
     /// Small-study effects: Egger, Begg, trim and fill, fail-safe N, PET-PEESE.
     pub bias: Option<bool>,
+    /// Mediation: "ie" (default; pool the indirect effects) or "paths" (also pool a and b
+    /// separately and combine them by Monte Carlo).
+    pub mediation: Option<String>,
+    /// SE of a study given by asymmetric limits: "width" (default), "wider" or "zero_side".
+    pub ci_se_rule: Option<String>,
+    /// The range of pooled results consistent with the rounding of the input.
+    pub rounding: Option<bool>,
+    /// A published pooled result to check against the rounding ranges, e.g. "−0.07 (−0.11, −0.04)".
+    pub reported: Option<String>,
+    /// One pooled row per combination of these columns' values: "mediator,outcome" or a list.
+    pub table: Option<Columns>,
+    /// Variance of an indirect effect given by its paths: "sobel" (default) or "aroian".
+    pub ie_se: Option<String>,
+    /// Monte Carlo draws per study given by its paths (default 100000; 0 for none).
+    pub mc_draws: Option<usize>,
+    /// Seed of the Monte Carlo draws (default 20240601).
+    pub seed: Option<u64>,
 }
 
 /// Column names given as one comma-separated string or as a list.
@@ -107,14 +125,20 @@ pub struct Validated {
     pub bias: bool,
     /// `Some(None)`: cumulative in data order; `Some(Some(col))`: sorted by a column.
     pub cumulative: Option<Option<String>>,
+    pub mediation: mediation::pooled::Mediation,
+    /// With `rounding` or `reported`: the rounding ranges, and the reported result to check.
+    pub rounding: Option<Option<mediation::rounding::Reported>>,
+    pub table: Vec<String>,
+    /// The intervals of the indirect effects of studies given by their paths.
+    pub per_study: mediation::per_study::Settings,
 }
 
 impl Options {
     /// Validates the options once, at the door.
     ///
     /// # Errors
-    /// [`Error::BadOption`] for an unknown method or CI type, [`Error::BadLevel`] for a level
-    /// outside (0, 1).
+    /// [`Error::BadOption`] for an unknown method or CI type (or `ie_se`, or a number of Monte
+    /// Carlo draws outside 0 or 1000 to 10⁷), [`Error::BadLevel`] for a level outside (0, 1).
     pub fn validate(&self) -> Result<Validated, Error> {
         let method = match &self.method {
             Some(m) => tau2::Method::parse(m)?,
@@ -128,7 +152,18 @@ impl Options {
         let ci_level_in = model::check_level("ci-level-in", self.ci_level_in.unwrap_or(0.95))?;
         Ok(Validated {
             model: model::Settings { method, ci, level },
-            read: input::ReadSettings { ci_level_in, roles: self.roles.clone().unwrap_or_default() },
+            read: input::ReadSettings {
+                ci_level_in,
+                roles: self.roles.clone().unwrap_or_default(),
+                ci_se_rule: match &self.ci_se_rule {
+                    Some(r) => mediation::sensitivity::CiSeRule::parse(r)?,
+                    None => Default::default(),
+                },
+                ie_se: match &self.ie_se {
+                    Some(s) => mediation::per_study::IeSe::parse(s)?,
+                    None => Default::default(),
+                },
+            },
             by: self.by.as_ref().map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
             mods: self.mods.as_ref().map(Columns::names).unwrap_or_default(),
             leave1out: self.leave1out.unwrap_or(false),
@@ -138,6 +173,19 @@ impl Options {
                 (_, Some(true)) => Some(None),
                 _ => None,
             },
+            mediation: match &self.mediation {
+                Some(m) => mediation::pooled::Mediation::parse(m)?,
+                None => Default::default(),
+            },
+            rounding: match (&self.reported, self.rounding) {
+                (Some(text), _) if !text.trim().is_empty() => {
+                    Some(Some(mediation::rounding::Reported::parse(text)?))
+                }
+                (_, Some(true)) => Some(None),
+                _ => None,
+            },
+            table: self.table.as_ref().map(Columns::names).unwrap_or_default(),
+            per_study: mediation::per_study::Settings::new(level, self.mc_draws, self.seed)?,
         })
     }
 }
@@ -204,10 +252,46 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
             Some(report::cumulative_rows(&input.studies, &steps))
         }
     };
+    let paths = mediation::per_study::study_paths(&input.studies);
+    let mut studies = report::study_rows(&input.studies, &fit);
+    report::set_path_intervals(&mut studies, &mediation::per_study::intervals(&paths, &settings.per_study)?);
+    let pooled_paths = match settings.mediation {
+        mediation::pooled::Mediation::Ie => None,
+        mediation::pooled::Mediation::Paths => optional(
+            mediation::pooled::pool(&input.studies, &settings.model, &settings.per_study),
+            &mut warnings,
+        )?
+        .map(|p| {
+            warnings.extend(p.warnings.iter().cloned());
+            mediation::pooled::PathsReport::new(&p, &input.studies, &fit, &settings.per_study)
+        }),
+    };
+    let ci_rule_sensitivity =
+        mediation::sensitivity::sensitivity(&input.studies, &settings.model, settings.read.ci_level_in)?.map(|s| {
+            warnings.extend(s.warnings);
+            s.rows
+        });
+    let rounding = match &settings.rounding {
+        None => None,
+        Some(reported) => {
+            let (r, w) = mediation::rounding::ranges(&input.studies, &settings.model, &settings.read, reported.as_ref())?;
+            warnings.extend(w);
+            Some(r)
+        }
+    };
+    let table = if settings.table.is_empty() {
+        None
+    } else {
+        optional(mediation::table::fit(&input.studies, &settings.table, &settings.model), &mut warnings)?.map(|t| {
+            warnings.extend(t.warnings.iter().cloned());
+            mediation::table::rows(&t, &input.studies)
+        })
+    };
     Ok(Report {
         k: fit.k,
         overall: report::Overall::from_fit(&fit),
-        studies: report::study_rows(&input.studies, &fit),
+        studies,
+        ie_settings: report::IeSettings::new(&paths, &settings),
         columns: input.columns,
         subgroups,
         subgroup_test,
@@ -215,6 +299,10 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
         leave1out,
         cumulative,
         bias,
+        paths: pooled_paths,
+        ci_rule_sensitivity,
+        rounding,
+        table,
         warnings,
     })
 }

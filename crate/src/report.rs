@@ -34,6 +34,24 @@ pub struct Report {
     /// With `bias`: small-study effects and publication bias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bias: Option<crate::bias::Bias>,
+    /// When some study is given by its mediation paths: how its variance and its intervals were
+    /// computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ie_settings: Option<IeSettings>,
+    /// With `mediation = "paths"`: a and b pooled separately, their product, and how far it is
+    /// from the pooled indirect effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paths: Option<crate::mediation::pooled::PathsReport>,
+    /// When some study is given by confidence limits: the pooled result under each rule for
+    /// their SE.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci_rule_sensitivity: Option<Vec<crate::mediation::sensitivity::RuleRow>>,
+    /// With `rounding` or `reported`: the pooled results consistent with the input's rounding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rounding: Option<crate::mediation::rounding::Rounding>,
+    /// With `table`: one pooled row per combination of the columns' values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<Vec<crate::mediation::table::TableRow>>,
     pub warnings: Vec<String>,
 }
 
@@ -225,6 +243,62 @@ pub struct StudyRow {
     pub ci_upper: f64,
     /// Weight in the pooled estimate, percent.
     pub weight: f64,
+    /// Monte Carlo percentile interval of a·b at the report's level, for a study given by its
+    /// paths (null otherwise, or with `mc_draws` 0).
+    #[serde(default)]
+    pub mc_lower: Option<f64>,
+    #[serde(default)]
+    pub mc_upper: Option<f64>,
+    /// Distribution-of-the-product interval of a·b at the report's level, for a study given by
+    /// its paths (null otherwise).
+    #[serde(default)]
+    pub dop_lower: Option<f64>,
+    #[serde(default)]
+    pub dop_upper: Option<f64>,
+}
+
+/// How the indirect effects of studies given by their paths were computed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IeSettings {
+    /// Studies given by their paths.
+    pub k: usize,
+    /// The variance of a·b: `sobel` or `aroian`.
+    pub ie_se: crate::mediation::per_study::IeSe,
+    /// The same in words.
+    pub ie_se_name: String,
+    /// Monte Carlo draws per study (0: no Monte Carlo intervals).
+    pub mc_draws: usize,
+    /// Seed of the Monte Carlo draws.
+    pub seed: u64,
+}
+
+impl IeSettings {
+    /// `None` when no study is given by its paths.
+    pub fn new(
+        paths: &[Option<crate::mediation::per_study::Paths>],
+        settings: &crate::Validated,
+    ) -> Option<IeSettings> {
+        let k = paths.iter().flatten().count();
+        (k > 0).then(|| IeSettings {
+            k,
+            ie_se: settings.read.ie_se,
+            ie_se_name: settings.read.ie_se.name().to_string(),
+            mc_draws: settings.per_study.mc_draws,
+            seed: settings.per_study.seed,
+        })
+    }
+}
+
+/// Puts each study's Monte Carlo and distribution-of-the-product intervals into its row.
+pub fn set_path_intervals(
+    rows: &mut [StudyRow],
+    intervals: &[Option<crate::mediation::per_study::Intervals>],
+) {
+    for (row, ci) in rows.iter_mut().zip(intervals) {
+        let Some(ci) = ci else { continue };
+        (row.mc_lower, row.mc_upper) = split(ci.mc);
+        (row.dop_lower, row.dop_upper) = (Some(ci.dop.0), Some(ci.dop.1));
+    }
 }
 
 fn split(x: Option<(f64, f64)>) -> (Option<f64>, Option<f64>) {
@@ -292,6 +366,10 @@ pub fn study_rows(studies: &Studies, fit: &Fit) -> Vec<StudyRow> {
                 ci_lower: yi - z * se,
                 ci_upper: yi + z * se,
                 weight: fit.weights[i],
+                mc_lower: None,
+                mc_upper: None,
+                dop_lower: None,
+                dop_upper: None,
             }
         })
         .collect()

@@ -1,6 +1,54 @@
 //! The validated set of studies every computation works on.
 
 use crate::error::Error;
+use crate::input::Role;
+use std::collections::BTreeMap;
+
+/// Which cells gave a study its effect and variance: the first complete source of its row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// `yi` and `vi`.
+    Variance,
+    /// `yi` and `sei`.
+    StdError,
+    /// `yi`, `lower` and `upper`.
+    Limits,
+    /// The mediation paths `a`, `sa`, `b`, `sb`.
+    Paths,
+}
+
+/// A number as the input gave it: its value and the cell's text as typed (trimmed).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Typed {
+    pub value: f64,
+    pub text: String,
+}
+
+/// What the row of one study gave: the source its effect came from, and every filled-in cell of
+/// an effect or precision column (used or not), by role. Analyses that go back to the input
+/// (rounding, the rules for asymmetric limits, the pooled paths) read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    pub source: Source,
+    pub cells: BTreeMap<Role, Typed>,
+}
+
+impl Given {
+    /// The value of the cell with this role, if the row filled it in.
+    pub fn value(&self, role: Role) -> Option<f64> {
+        self.cells.get(&role).map(|t| t.value)
+    }
+
+    /// The paths `[a, sa, b, sb]` when the row gives all four.
+    pub fn paths(&self) -> Option<[f64; 4]> {
+        Some([
+            self.value(Role::A)?,
+            self.value(Role::Sa)?,
+            self.value(Role::B)?,
+            self.value(Role::Sb)?,
+        ])
+    }
+}
 
 /// A column of the input that is neither an effect nor its precision, kept for subgroups and
 /// moderators. `cells[i]` belongs to study `i` (the cell as typed, trimmed).
@@ -20,6 +68,8 @@ pub struct Studies {
     yi: Vec<f64>,
     vi: Vec<f64>,
     extra: Vec<ExtraColumn>,
+    /// What each row gave (empty when the studies were not read from text).
+    given: Vec<Given>,
 }
 
 impl Studies {
@@ -59,7 +109,17 @@ impl Studies {
                 return Err(Error::BadVariance { row: rows[i], value: vi[i] });
             }
         }
-        Ok(Studies { labels, rows, yi, vi, extra })
+        Ok(Studies { labels, rows, yi, vi, extra, given: Vec::new() })
+    }
+
+    /// The same studies with what each row gave in the input (one [`Given`] per study).
+    ///
+    /// # Panics
+    /// When `given` does not have one entry per study.
+    pub fn with_given(mut self, given: Vec<Given>) -> Self {
+        assert_eq!(given.len(), self.k(), "one Given per study");
+        self.given = given;
+        self
     }
 
     /// Convenience for tests and examples: default labels "Study 1", … and rows 1, 2, ….
@@ -94,6 +154,11 @@ impl Studies {
                     cells: indices.iter().map(|&i| c.cells[i].clone()).collect(),
                 })
                 .collect(),
+            given: if self.given.is_empty() {
+                Vec::new()
+            } else {
+                indices.iter().map(|&i| self.given[i].clone()).collect()
+            },
         }
     }
 
@@ -115,5 +180,9 @@ impl Studies {
     }
     pub fn extra(&self) -> &[ExtraColumn] {
         &self.extra
+    }
+    /// What each row gave in the input, one per study; `None` for studies not read from text.
+    pub fn given(&self) -> Option<&[Given]> {
+        (!self.given.is_empty()).then_some(self.given.as_slice())
     }
 }

@@ -8,7 +8,7 @@ use metapool::{analyze, Document, Error, Options};
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--json]";
+const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--ie-se sobel|aroian] [--mc-draws N] [--seed N] [--mediation ie|paths] [--ci-se-rule width|wider|zero_side] [--rounding] [--reported TEXT] [--table COL,COL] [--json]";
 
 const HELP: &str = "metapool — meta-analysis that matches R's metafor
 
@@ -25,10 +25,22 @@ usage: metapool FILE|- [options]
   --bias          small-study effects: Egger, Begg, trim and fill, fail-safe N, PET-PEESE
   --cumulative    cumulative meta-analysis in data order
   --cumulative-by COLUMN  cumulative meta-analysis with the studies sorted by a column
+  --ie-se S       variance of an indirect effect a·b given by its paths: sobel (first-order
+                  delta, default) or aroian (second-order)
+  --mc-draws N    Monte Carlo draws for each such study's CI of a·b (default 100000; 0: none)
+  --seed N        seed of the Monte Carlo draws (default 20240601)
+  --mediation M   ie (default) or paths: also pool a and b separately, IE = a·b with a
+                  Monte Carlo CI, compared with the pooled indirect effect
+  --ci-se-rule R  SE of a study given by asymmetric limits: width (default, full width/2z),
+                  wider (wider half/z) or zero_side (the half towards zero/z)
+  --rounding      the range of pooled results consistent with the rounding of the input
+  --reported TEXT a published result to check against that range, e.g. \"-0.07 (-0.11, -0.04)\"
+  --table C[,C…]  one pooled row per combination of these columns' values
   --json          print the report as one JSON object
   -h, --help      show this help
 
-Columns: study, yi with vi, sei, or lower and upper; or the mediation paths a, sa, b, sb.
+Columns: study, yi with vi, sei, or lower and upper; or the mediation paths a, sa, b, sb
+(and optionally cov_ab).
 See the README for the accepted column names.";
 
 /// A command-line problem that is not an analysis error (bad flags, unreadable file).
@@ -47,6 +59,15 @@ fn parse_level(option: &str, value: &str) -> Result<f64, Error> {
         .ok()
         .filter(|l| l.is_finite() && *l > 0.0 && *l < 1.0)
         .ok_or_else(|| Error::BadLevel { option: option.into(), value: value.into() })
+}
+
+/// A flag that needs a whole number (`--mc-draws`, `--seed`) got something else.
+fn bad_number(option: &str, value: &str) -> Error {
+    Error::BadOption {
+        option: option.into(),
+        value: value.into(),
+        allowed: "a whole number (0 or more)".into(),
+    }
 }
 
 fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
@@ -81,6 +102,26 @@ fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
             Long("bias") => options.bias = Some(true),
             Long("cumulative") => options.cumulative = Some(true),
             Long("cumulative-by") => options.cumulative_by = Some(text(parser.value().map_err(bad)?)),
+            Long("mediation") => options.mediation = Some(text(parser.value().map_err(bad)?)),
+            Long("ci-se-rule") => options.ci_se_rule = Some(text(parser.value().map_err(bad)?)),
+            Long("rounding") => options.rounding = Some(true),
+            Long("reported") => options.reported = Some(text(parser.value().map_err(bad)?)),
+            Long("table") => options.table = Some(metapool::Columns::Text(text(parser.value().map_err(bad)?))),
+            Long("ie-se") => options.ie_se = Some(text(parser.value().map_err(bad)?)),
+            Long("mc-draws") => {
+                let v = text(parser.value().map_err(bad)?);
+                match v.trim().parse::<usize>() {
+                    Ok(n) => options.mc_draws = Some(n),
+                    Err(_) => level_err = level_err.or(Some(bad_number("mc-draws", &v))),
+                }
+            }
+            Long("seed") => {
+                let v = text(parser.value().map_err(bad)?);
+                match v.trim().parse::<u64>() {
+                    Ok(n) => options.seed = Some(n),
+                    Err(_) => level_err = level_err.or(Some(bad_number("seed", &v))),
+                }
+            }
             Long("json") => *json = true,
             Short('h') | Long("help") => {
                 println!("{HELP}");

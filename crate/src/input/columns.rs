@@ -79,6 +79,7 @@ const ALIASES: &[(Role, &[&str])] = &[
     (Role::Sa, &["sa", "sea", "ase", "sepatha", "apathse"]),
     (Role::B, &["b", "bpath", "pathb"]),
     (Role::Sb, &["sb", "seb", "bse", "sepathb", "bpathse"]),
+    (Role::CovAb, &["covab", "cov", "sab"]),
 ];
 
 /// A header name reduced for matching: lowercase, with every character that is not a letter or a
@@ -108,6 +109,7 @@ pub(crate) fn normalize(header: &str) -> String {
 /// | `sa`    | standard error of path a                  | sa, sea, ase, sepatha, apathse                                                      |
 /// | `b`     | mediation path b (mediator → outcome)     | b, bpath, pathb                                                                     |
 /// | `sb`    | standard error of path b                  | sb, seb, bse, sepathb, bpathse                                                      |
+/// | `cov_ab` | covariance of the estimates of a and b (optional) | covab, cov, sab                                                             |
 ///
 /// Any other name is [`Role::Other`]: a column kept for subgroups and moderators.
 ///
@@ -138,6 +140,7 @@ pub(crate) struct Layout {
     pub(crate) sa: Option<usize>,
     pub(crate) b: Option<usize>,
     pub(crate) sb: Option<usize>,
+    pub(crate) cov_ab: Option<usize>,
 }
 
 impl Layout {
@@ -153,6 +156,7 @@ impl Layout {
             Role::Sa => &mut self.sa,
             Role::B => &mut self.b,
             Role::Sb => &mut self.sb,
+            Role::CovAb => &mut self.cov_ab,
             Role::Other => return None,
         })
     }
@@ -160,7 +164,16 @@ impl Layout {
     /// Columns holding effects or their precision, whose cells must be numbers.
     pub(crate) fn numeric(&self) -> Vec<usize> {
         let mut all: Vec<usize> = [
-            self.yi, self.vi, self.sei, self.lower, self.upper, self.a, self.sa, self.b, self.sb,
+            self.yi,
+            self.vi,
+            self.sei,
+            self.lower,
+            self.upper,
+            self.a,
+            self.sa,
+            self.b,
+            self.sb,
+            self.cov_ab,
         ]
         .into_iter()
         .flatten()

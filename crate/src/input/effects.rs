@@ -4,6 +4,9 @@ use super::columns::{join_and, Layout};
 use super::number::{parse_number, NumberCell};
 use super::table::Row;
 use crate::error::Error;
+use super::ReadSettings;
+use crate::mediation::per_study::Paths;
+use crate::studies::Source;
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// What became of a data row.
@@ -14,6 +17,8 @@ pub(crate) enum Outcome {
         yi: f64,
         vi: f64,
         warning: Option<String>,
+        /// Which cells gave the effect and variance.
+        source: Source,
     },
     /// The row has no complete source; the reason names the empty cells.
     Skipped(String),
@@ -38,10 +43,12 @@ pub(crate) fn ci_z(level: f64) -> Result<f64, Error> {
 ///
 /// 1. `yi` and `vi`;
 /// 2. `yi` and `sei`, with `vi = sei²`;
-/// 3. `yi`, `lower` and `upper`, with `SE = (upper − lower) / (2z)` and `vi = SE²` (`z` from
-///    [`ci_z`]);
-/// 4. the mediation paths `a`, `sa`, `b`, `sb`, with `yi = a·b` and the first-order delta
-///    (Sobel) variance `vi = a²·sb² + b²·sa²`.
+/// 3. `yi`, `lower` and `upper`, with the SE by `settings.ci_se_rule` (by default `SE = (upper − lower) / (2z)`)
+///    and `vi = SE²` (`z` from [`ci_z`]);
+/// 4. the mediation paths `a`, `sa`, `b`, `sb` (and `cov_ab`, 0 when empty), with `yi = a·b` and
+///    the variance chosen by `settings.ie_se`: first-order delta (Sobel) `a²·sb² + b²·sa² + 2ab·cov_ab`,
+///    or second-order (Aroian) with `sa²·sb² + cov_ab²` added
+///    ([`crate::mediation::per_study`]).
 ///
 /// A source is complete when all its cells in the row are non-empty. Every non-empty cell of an
 /// effect or precision column must be a number, used or not. `who` names the row in warnings
@@ -57,6 +64,7 @@ pub(crate) fn row_effect(
     layout: &Layout,
     decimal_comma: bool,
     z: Option<f64>,
+    settings: &ReadSettings,
     who: &str,
 ) -> Result<Outcome, Error> {
     let n = row.number;
@@ -94,6 +102,7 @@ pub(crate) fn row_effect(
             yi,
             vi,
             warning: None,
+            source: Source::Variance,
         });
     }
     if let (Some(yi), Some(sei)) = (value(layout.yi), value(layout.sei)) {
@@ -102,6 +111,7 @@ pub(crate) fn row_effect(
             yi,
             vi: usable(sei * sei)?,
             warning: None,
+            source: Source::StdError,
         });
     }
     if let (Some([jy, jl, ju]), Some(z)) = (layout.limits(), z) {
@@ -121,21 +131,24 @@ pub(crate) fn row_effect(
                     upper: row.cells[ju].clone(),
                 });
             }
-            let se = (upper - lower) / (2.0 * z);
+            let rule = settings.ci_se_rule;
+            let se = rule.se(yi, lower, upper, z);
             let (below, above) = (yi - lower, upper - yi);
             let warning = ((above - below).abs() > 0.1 * (upper - lower) / 2.0).then(|| {
                 format!(
                     "{who}: the confidence limits are asymmetric around the estimate ({} below, {} above); \
-                     the standard error is taken from their full width. If the effects are ratios \
+                     the standard error is taken from {}. If the effects are ratios \
                      (odds, risk or hazard ratios), enter the logarithms of the estimate and of both limits",
                     significant(below),
-                    significant(above)
+                    significant(above),
+                    rule.describe()
                 )
             });
             return Ok(Outcome::Used {
                 yi,
                 vi: usable(se * se)?,
                 warning,
+                source: Source::Limits,
             });
         }
     }
@@ -145,17 +158,33 @@ pub(crate) fn row_effect(
         {
             let sa = positive(jsa, sa)?;
             let sb = positive(jsb, sb)?;
-            let yi = a * b;
+            let cov_ab = match layout.cov_ab {
+                Some(j) => match values[j] {
+                    Some(c) if c.abs() >= sa * sb => {
+                        return Err(Error::BadCovariance {
+                            row: n,
+                            column: headers[j].clone(),
+                            value: row.cells[j].clone(),
+                            limit: sa * sb,
+                        })
+                    }
+                    c => c.unwrap_or(0.0),
+                },
+                None => 0.0,
+            };
+            let paths = Paths { a, sa, b, sb, cov_ab };
+            let yi = paths.effect();
             if !yi.is_finite() {
                 return Err(Error::Numerical {
                     what: format!("the effect a·b of row {n}"),
                 });
             }
-            let vi = a * a * sb * sb + b * b * sa * sa;
+            let vi = paths.variance(settings.ie_se);
             return Ok(Outcome::Used {
                 yi,
                 vi: usable(vi)?,
                 warning: None,
+                source: Source::Paths,
             });
         }
     }
@@ -240,13 +269,14 @@ mod tests {
             &layout,
             decimal_comma,
             z,
+            &ReadSettings::default(),
             "row 7 (Smith 2001)",
         )
     }
 
     fn used(outcome: Result<Outcome, Error>) -> (f64, f64, Option<String>) {
         match outcome {
-            Ok(Outcome::Used { yi, vi, warning }) => (yi, vi, warning),
+            Ok(Outcome::Used { yi, vi, warning, .. }) => (yi, vi, warning),
             other => panic!("expected a used row, got {other:?}"),
         }
     }

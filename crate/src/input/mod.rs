@@ -11,9 +11,12 @@ mod table;
 
 pub use columns::detect_role;
 pub use number::{parse_number, NumberCell};
+pub(crate) use effects::ci_z;
 
 use crate::error::Error;
-use crate::studies::{ExtraColumn, Studies};
+use crate::mediation::per_study::IeSe;
+use crate::mediation::sensitivity::CiSeRule;
+use crate::studies::{ExtraColumn, Given, Studies, Typed};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -31,6 +34,9 @@ pub enum Role {
     Sa,
     B,
     Sb,
+    /// Covariance of the estimates of a and b (optional; an empty cell is 0).
+    #[serde(rename = "cov_ab")]
+    CovAb,
     /// Kept as a potential grouping variable or moderator.
     Other,
 }
@@ -42,6 +48,10 @@ pub struct ReadSettings {
     pub ci_level_in: f64,
     /// Role overrides by header name (exact header text), chosen by the user on the page.
     pub roles: BTreeMap<String, Role>,
+    /// How the SE of a study given by (asymmetric) confidence limits is taken from them.
+    pub ci_se_rule: CiSeRule,
+    /// The variance of an indirect effect a·b given by its paths: Sobel (default) or Aroian.
+    pub ie_se: IeSe,
 }
 
 impl Default for ReadSettings {
@@ -49,6 +59,8 @@ impl Default for ReadSettings {
         ReadSettings {
             ci_level_in: 0.95,
             roles: BTreeMap::new(),
+            ci_se_rule: CiSeRule::default(),
+            ie_se: IeSe::default(),
         }
     }
 }
@@ -91,8 +103,8 @@ pub struct Input {
 /// |-------------------------|-------------|-------------------------------------------------|
 /// | `yi`, `vi`              | `yi`        | `vi` (must be > 0)                              |
 /// | `yi`, `sei`             | `yi`        | `sei²` (`sei` > 0)                              |
-/// | `yi`, `lower`, `upper`  | `yi`        | `((upper − lower) / (2z))²`, `z` the normal quantile at `(1 + ci_level_in)/2` |
-/// | `a`, `sa`, `b`, `sb`    | `a·b`       | `a²·sb² + b²·sa²` (first-order delta / Sobel; `sa`, `sb` > 0) |
+/// | `yi`, `lower`, `upper`  | `yi`        | `((upper − lower) / (2z))²`, `z` the normal quantile at `(1 + ci_level_in)/2` (other rules: `ci_se_rule`) |
+/// | `a`, `sa`, `b`, `sb` (`cov_ab`) | `a·b` | `a²·sb² + b²·sa² + 2ab·cov_ab` (first-order delta / Sobel; `sa`, `sb` > 0, \|`cov_ab`\| < `sa·sb`, an empty `cov_ab` is 0); with `ie_se` Aroian also `+ sa²·sb² + cov_ab²` |
 ///
 /// Confidence limits must satisfy `lower < upper` and contain `yi`; limits more than 10% of the
 /// half-width away from symmetric around `yi` bring a warning. A row with no complete source is
@@ -130,6 +142,7 @@ pub fn read_studies(text: &str, settings: &ReadSettings) -> Result<Input, Error>
         .collect();
 
     let (mut labels, mut rows, mut yis, mut vis) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut given = Vec::new();
     let mut extra: Vec<ExtraColumn> = others
         .iter()
         .map(|&j| ExtraColumn {
@@ -146,8 +159,16 @@ pub fn read_studies(text: &str, settings: &ReadSettings) -> Result<Input, Error>
             Some(label) => format!("row {} ({label})", row.number),
             None => format!("row {}", row.number),
         };
-        match effects::row_effect(row, headers, &layout, table.decimal_comma, z, &who)? {
-            effects::Outcome::Used { yi, vi, warning } => {
+        match effects::row_effect(
+            row,
+            headers,
+            &layout,
+            table.decimal_comma,
+            z,
+            settings,
+            &who,
+        )? {
+            effects::Outcome::Used { yi, vi, warning, source } => {
                 labels.push(label.map_or_else(|| format!("Study {}", row.number), str::to_string));
                 rows.push(row.number);
                 yis.push(yi);
@@ -156,11 +177,23 @@ pub fn read_studies(text: &str, settings: &ReadSettings) -> Result<Input, Error>
                 for (column, &j) in extra.iter_mut().zip(&others) {
                     column.cells.push(row.cells[j].clone());
                 }
+                let cells = layout
+                    .numeric()
+                    .into_iter()
+                    .filter_map(|j| match parse_number(&row.cells[j], table.decimal_comma) {
+                        NumberCell::Number(value) => Some((
+                            columns[j].role,
+                            Typed { value, text: number::trim_cell(&row.cells[j]).to_string() },
+                        )),
+                        _ => None,
+                    })
+                    .collect();
+                given.push(Given { source, cells });
             }
             effects::Outcome::Skipped(reason) => warnings.push(format!("{who} skipped: {reason}")),
         }
     }
-    let studies = Studies::new(labels, rows, yis, vis, extra)?;
+    let studies = Studies::new(labels, rows, yis, vis, extra)?.with_given(given);
     Ok(Input {
         studies,
         columns,
