@@ -295,7 +295,7 @@ fn cli_flags() {
     std::fs::remove_file(&file).ok();
 }
 
-/// 10⁶ draws and their two percentiles take well under 100 ms in a release build (about 30 ms
+/// 10⁶ draws and their two percentiles take well under 100 ms in a release build (about 35 ms
 /// on the 2-core machine this was written on); the bound here leaves room for a slow CI machine.
 #[test]
 fn a_million_draws_are_fast() {

@@ -31,7 +31,7 @@
 //!   multiply-adds on its own.
 //!
 //! # Cost
-//! One pass over the draws and two selections (`select_nth_unstable`), no sorting: about 30 ms
+//! One pass over the draws and two selections (`select_nth_unstable`), no sorting: about 35 ms
 //! per 10⁶ draws in a release build. The draws are held in one buffer, reused across studies.
 //!
 //! # References
