@@ -279,3 +279,30 @@ fn small_study_effects_from_the_command_line() {
     assert!(b["trimfill"]["k0"].is_u64());
     assert!(b["begg"]["p"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn the_readable_report_shows_every_requested_analysis() {
+    let out = run(
+        &[
+            concat!(env!("CARGO_MANIFEST_DIR"), "/www/examples/bcg.csv"),
+            "--by", "alloc", "--mods", "ablat", "--bias", "--leave1out", "--cumulative",
+        ],
+        "",
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for heading in [
+        "Subgroups (each fitted on its own)",
+        "Test for subgroup differences: Q(2)",
+        "Meta-regression (k = 13)",
+        "Test of moderators: QM(1)",
+        "Small-study effects",
+        "Egger's regression test: t(11)",
+        "Trim and fill (L0): 1 study filled on the right",
+        "Leave-one-out",
+        "Cumulative meta-analysis",
+    ] {
+        assert!(text.contains(heading), "missing {heading:?} in\n{text}");
+    }
+    assert!(text.contains("  ablat ") && !text.contains("= 0.3127      ["), "p cells without '= ':\n{text}");
+}

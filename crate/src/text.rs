@@ -17,6 +17,15 @@ pub fn p_value(p: Option<f64>) -> String {
     }
 }
 
+/// A p-value for a table cell: "0.0123" or "< 0.0001".
+fn p_cell(p: f64) -> String {
+    if p < 0.0001 {
+        "< 0.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
 fn interval(lo: Option<f64>, hi: Option<f64>) -> String {
     match (lo, hi) {
         (Some(l), Some(h)) => format!("[{l:.4}, {h:.4}]"),
@@ -99,8 +108,176 @@ pub fn render(report: &Report) -> String {
     if o.model == "random" {
         let _ = writeln!(s, "  (tau^2, I^2 and H^2 intervals: Q-profile method)");
     }
+    render_analyses(&mut s, report, &pct);
     for w in &report.warnings {
         let _ = writeln!(s, "\nWarning: {w}");
     }
     s
+}
+
+/// One line for a fit: estimate, CI, τ², I², Q.
+fn fit_line(o: &crate::report::Overall) -> String {
+    let i2 = o.i2.map_or_else(|| "—".to_string(), |v| format!("{v:.1}%"));
+    format!(
+        "{:>9.4}  {:>22}  tau^2 = {:.4}  I^2 = {i2}  Q({}) = {:.2}",
+        o.estimate,
+        interval(o.ci_lower, o.ci_upper),
+        o.tau2,
+        o.q_df,
+        o.q
+    )
+}
+
+/// The optional analyses, each under its own heading.
+fn render_analyses(s: &mut String, report: &Report, pct: &str) {
+    if let Some(groups) = &report.subgroups {
+        let _ = writeln!(s, "\nSubgroups (each fitted on its own)");
+        let width = groups.iter().map(|g| g.name.chars().count()).max().unwrap_or(5).clamp(5, 30);
+        for g in groups {
+            let name: String = g.name.chars().take(width).collect();
+            let _ = writeln!(s, "  {name:<width$}  k = {:>3}  {}", g.fit.k, fit_line(&g.fit));
+        }
+        if let Some(t) = &report.subgroup_test {
+            let _ = writeln!(s, "  Test for subgroup differences: Q({}) = {:.4}, p {}", t.df, t.q, p_value(t.p));
+        }
+    }
+    if let Some(r) = &report.regression {
+        let stat = if r.qm_test == "F" { "t" } else { "z" };
+        let _ = writeln!(s, "\nMeta-regression (k = {})", r.k);
+        let _ = writeln!(
+            s,
+            "  {:<20}  {:>10}  {:>9}  {:>8}  {:>10}  {:>22}",
+            "Coefficient", "Estimate", "SE", stat, "p", format!("{pct}% CI")
+        );
+        for c in &r.coefficients {
+            let _ = writeln!(
+                s,
+                "  {:<20}  {:>10.4}  {:>9.4}  {:>8.4}  {:>10}  {:>22}",
+                c.name.chars().take(20).collect::<String>(),
+                c.estimate,
+                c.se,
+                c.stat,
+                p_cell(c.p),
+                interval(Some(c.ci_lower), Some(c.ci_upper))
+            );
+        }
+        let qm = match r.qm_df2 {
+            Some(df2) => format!("F({}, {df2}) = {:.4}", r.qm_df, r.qm),
+            None => format!("QM({}) = {:.4}", r.qm_df, r.qm),
+        };
+        let r2 = r.r2.map_or_else(|| "—".to_string(), |v| format!("{v:.2}%"));
+        let _ = writeln!(s, "  Test of moderators: {qm}, p {}", p_value(Some(r.qm_p)));
+        let _ = writeln!(
+            s,
+            "  Residual heterogeneity: QE({}) = {:.4}, p {}; tau^2 = {:.4}; I^2 = {:.2}%; R^2 = {r2}",
+            r.qe_df,
+            r.qe,
+            p_value(Some(r.qe_p)),
+            r.tau2,
+            r.i2
+        );
+    }
+    if let Some(b) = &report.bias {
+        let _ = writeln!(s, "\nSmall-study effects");
+        if let Some(e) = &b.egger {
+            let _ = writeln!(
+                s,
+                "  Egger's regression test: t({}) = {:.4}, p {}; limit estimate {:.4} {}",
+                e.df,
+                e.stat,
+                p_value(Some(e.p)),
+                e.limit_estimate,
+                interval(Some(e.limit_ci_lower), Some(e.limit_ci_upper))
+            );
+        }
+        if let Some(g) = &b.begg {
+            let how = if g.exact { "exact" } else { "normal approximation" };
+            let _ = writeln!(s, "  Begg's rank correlation: tau = {:.4}, p {} ({how})", g.tau, p_value(Some(g.p)));
+        }
+        if let Some(t) = &b.trimfill {
+            let side = format!("{:?}", t.side).to_lowercase();
+            let _ = writeln!(
+                s,
+                "  Trim and fill (L0): {} filled on the {side}; adjusted estimate {:.4} {}",
+                if t.k0 == 1 { "1 study".to_string() } else { format!("{} studies", t.k0) },
+                t.estimate,
+                interval(Some(t.ci_lower), Some(t.ci_upper))
+            );
+        }
+        let f = &b.failsafe;
+        let _ = writeln!(s, "  Rosenthal's fail-safe N: {} (5k + 10 = {})", f.n, f.target_k);
+        for (name, l) in [("PET", &b.pet), ("PEESE", &b.peese)] {
+            if let Some(l) = l {
+                let _ = writeln!(
+                    s,
+                    "  {name}: {:.4} {}, p {}",
+                    l.estimate,
+                    interval(Some(l.ci_lower), Some(l.ci_upper)),
+                    p_value(Some(l.p))
+                );
+            }
+        }
+    }
+    if let Some(rows) = &report.leave1out {
+        let _ = writeln!(s, "\nLeave-one-out (the fit without each study; * influential)");
+        let width = rows.iter().map(|r| r.study.chars().count()).max().unwrap_or(5).clamp(5, 40);
+        for r in rows {
+            let mark = if r.influential { "*" } else { " " };
+            let label: String = r.study.chars().take(width).collect();
+            let _ = writeln!(s, " {mark}{label:<width$}  {}", fit_line(&r.fit));
+        }
+    }
+    if let Some(rows) = &report.cumulative {
+        let _ = writeln!(s, "\nCumulative meta-analysis (adding one study at a time)");
+        let width = rows.iter().map(|r| r.study.chars().count()).max().unwrap_or(5).clamp(5, 40);
+        for r in rows {
+            let label: String = r.study.chars().take(width).collect();
+            let _ = writeln!(s, "  + {label:<width$}  k = {:>3}  {}", r.fit.k, fit_line(&r.fit));
+        }
+    }
+    if let Some(p) = &report.paths {
+        let _ = writeln!(s, "\nPooled paths (a and b pooled separately)");
+        let _ = writeln!(s, "  a: {}", fit_line(&p.a));
+        let _ = writeln!(s, "  b: {}", fit_line(&p.b));
+        let _ = writeln!(
+            s,
+            "  a·b = {:.4}, Monte Carlo {pct}% CI {} ({} draws, seed {})",
+            p.ie.estimate,
+            interval(p.ie.ci_lower, p.ie.ci_upper),
+            p.ie.draws,
+            p.ie.seed
+        );
+    }
+    if let Some(rows) = &report.ci_rule_sensitivity {
+        let _ = writeln!(s, "\nStandard errors from asymmetric limits: pooled result under each rule");
+        for r in rows {
+            let _ = writeln!(
+                s,
+                "  {:<10}  {}  {}",
+                r.rule.code(),
+                num(r.estimate),
+                interval(r.ci_lower, r.ci_upper)
+            );
+        }
+    }
+    if let Some(r) = &report.rounding {
+        let range = |x: [f64; 2]| format!("{:.4} to {:.4}", x[0], x[1]);
+        let _ = writeln!(s, "\nRange consistent with the rounding of the inputs");
+        let _ = writeln!(s, "  estimate {}; CI lower {}; CI upper {}", range(r.estimate), range(r.ci_lower), range(r.ci_upper));
+        if let Some(c) = &r.reported {
+            let verdict = if c.inside { "within reach" } else { "NOT within reach" };
+            let _ = writeln!(
+                s,
+                "  reported {} ({}, {}): {verdict} of these data under this model",
+                c.estimate, c.ci_lower, c.ci_upper
+            );
+        }
+    }
+    if let Some(rows) = &report.table {
+        let _ = writeln!(s, "\nSummary table");
+        for r in rows {
+            let groups: Vec<String> = r.groups.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+            let _ = writeln!(s, "  {:<40}  k = {:>3}  {}", groups.join(", "), r.fit.k, fit_line(&r.fit));
+        }
+    }
 }
