@@ -1,5 +1,6 @@
 //! A forest-plot table of any rows: the layout shared by the subgroup forest plot and the
-//! leave-one-out plot.
+//! leave-one-out plot. The forest plot draws its own rows but with this module's pieces
+//! (columns, header, effect axis, squares, diamonds, interval lines and number columns).
 //!
 //! It looks like [`forest`](super::forest): labels at left; in the middle a mark at each
 //! estimate with a line for its interval; at right extra columns (weight, τ², I² …) and
@@ -16,27 +17,27 @@ use plotters::style::text_anchor::HPos;
 use plotters::style::RGBColor;
 
 /// Row height in font sizes.
-const ROW: f64 = 1.6;
+pub(super) const ROW: f64 = 1.6;
 /// Height of a note row inside the table, in font sizes.
 const NOTE_ROW: f64 = 1.25;
 /// Height of a gap row, in font sizes.
 const GAP: f64 = 0.6;
 /// Space above the header and below the last line, in font sizes.
-const MARGIN: f64 = 0.8;
+pub(super) const MARGIN: f64 = 0.8;
 /// Space under the header row, in font sizes.
-const GAP_HEADER: f64 = 0.3;
+pub(super) const GAP_HEADER: f64 = 0.3;
 /// From the last row to the axis line, in font sizes.
-const GAP_AXIS: f64 = 0.5;
+pub(super) const GAP_AXIS: f64 = 0.5;
 /// Axis line to the centre of the axis title, in font sizes.
-const AXIS_BLOCK: f64 = 2.4;
+pub(super) const AXIS_BLOCK: f64 = 2.4;
 /// Space above the notes and the height of each note line, in font sizes.
-const GAP_NOTES: f64 = 1.4;
-const NOTE: f64 = 1.35;
+pub(super) const GAP_NOTES: f64 = 1.4;
+pub(super) const NOTE: f64 = 1.35;
 /// The heaviest square fills its row when it weighs at least this many percent (as the forest
 /// plot: with many light studies every square stays small).
 const FULL_SQUARE: f64 = 10.0;
 /// Tick labels and notes, relative to the body text.
-const SMALL: f64 = 0.88;
+pub(super) const SMALL: f64 = 0.88;
 
 /// A forest-plot table: header, rows, axis and notes.
 pub(crate) struct Table {
@@ -146,36 +147,43 @@ impl Table {
     }
 }
 
-/// One entry's numbers as text: three pieces, each right-aligned in its own column.
-struct Numbers {
+/// One row's numbers as text: three pieces, each right-aligned in its own column so that the
+/// decimal points line up: "-0.89", "[-2.01,", "0.23]".
+pub(super) struct Numbers {
     estimate: String,
     lower: String,
     upper: String,
 }
 
 impl Numbers {
-    fn of(e: &Entry) -> Numbers {
-        let (lower, upper) = match (e.estimate, e.ci) {
+    /// The pieces of an estimate and its interval; "[NA, NA]" for an estimate without an
+    /// interval, nothing for neither.
+    pub(super) fn new(estimate: Option<f64>, ci: Option<(f64, f64)>) -> Numbers {
+        let (lower, upper) = match (estimate, ci) {
             (_, Some((l, u))) => (format!("[{},", fmt2(l)), format!("{}]", fmt2(u))),
             (Some(_), None) => ("[NA,".into(), "NA]".into()),
             (None, None) => (String::new(), String::new()),
         };
         Numbers {
-            estimate: e.estimate.map(fmt2).unwrap_or_default(),
+            estimate: estimate.map(fmt2).unwrap_or_default(),
             lower,
             upper,
         }
     }
+
+    fn of(e: &Entry) -> Numbers {
+        Numbers::new(e.estimate, e.ci)
+    }
 }
 
 /// Horizontal positions in CSS pixels.
-struct Columns {
-    label_left: f64,
-    label_width: f64,
-    plot_left: f64,
-    plot_right: f64,
+pub(super) struct Columns {
+    pub label_left: f64,
+    pub label_width: f64,
+    pub plot_left: f64,
+    pub plot_right: f64,
     /// Right ends of the extra columns.
-    cells_right: Vec<f64>,
+    pub cells_right: Vec<f64>,
     estimate_right: f64,
     lower_right: f64,
     upper_right: f64,
@@ -191,15 +199,12 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
     if let Some(bg) = style.background {
         p.fill_background(rgb(bg))?;
     }
-    // Vertical layout: shrink the type when the area is short; spread rows when it is tall.
-    let natural = table.units() * style.font_size;
-    let f = if height < natural {
-        style.font_size * height / natural
-    } else {
-        style.font_size
-    };
-    let spare = (height - table.units() * f).max(0.0);
-    let extra = (spare / table.spreading_rows() as f64).min(0.4 * f);
+    let (f, extra) = vertical(
+        height,
+        table.units(),
+        table.spreading_rows(),
+        style.font_size,
+    );
     let row_h = |r: &Row| {
         let (u, spreads) = r.units();
         u * f + if spreads { extra } else { 0.0 }
@@ -227,7 +232,7 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
             _ => None,
         })
         .collect();
-    let cols = columns(p, table, &numbers, width, f, &estimate_header);
+    let cols = table_columns(p, table, &numbers, width, f, &estimate_header);
 
     // Effect axis: as the forest plot, every estimate, 0, and the diamonds' intervals; the
     // other intervals too unless a few very wide ones would squeeze the rest (then they are
@@ -253,40 +258,19 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
     if let Some((l, u)) = table.band {
         core.extend([l, u]);
     }
-    let (core_lo, core_hi) = bounds(&core);
-    ext.extend([core_lo, core_hi]);
-    let (ext_lo, ext_hi) = bounds(&ext);
-    let core_w = (core_hi - core_lo).max(f64::MIN_POSITIVE);
-    let (lo, hi) = if ext_hi - ext_lo <= 3.0 * core_w {
-        (ext_lo, ext_hi)
-    } else {
-        (ext_lo.max(core_lo - core_w), ext_hi.min(core_hi + core_w))
-    };
-    let ticks = fitting_ticks(lo, hi, cols.plot_right - cols.plot_left, 1.2 * f, |s| {
-        p.measure(s, small)
-    });
-    let x = |v: f64| {
-        cols.plot_left + (v - ticks.lo) / (ticks.hi - ticks.lo) * (cols.plot_right - cols.plot_left)
-    };
+    let ticks = effect_ticks(p, &cols, f, &core, &ext);
+    let x = cols.scale(&ticks);
 
-    // Header.
-    let y = MARGIN * f + row / 2.0;
-    let header = p.fit(&table.label_header, bold, cols.label_width);
-    p.text(&header, (cols.label_left, y), bold, ink, HPos::Left, false)?;
-    for (h, &right) in table.columns.iter().zip(&cols.cells_right) {
-        p.text(h, (right, y), bold, ink, HPos::Right, false)?;
-    }
-    p.text(
+    let top = draw_header(
+        p,
+        &cols,
+        &table.label_header,
+        &table.columns,
         &estimate_header,
-        (cols.upper_right, y),
-        bold,
+        f,
+        row,
         ink,
-        HPos::Right,
-        false,
     )?;
-    let rule_y = y + row / 2.0 + GAP_HEADER * f / 2.0;
-    p.line((cols.label_left, rule_y), (width - f, rule_y), light, 1.0)?;
-    let top = y + row / 2.0 + GAP_HEADER * f;
 
     // Row centres, and the axis under the last row.
     let mut centres = Vec::with_capacity(table.rows.len());
@@ -332,19 +316,17 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
     }
 
     // Rows.
-    let max_weight = table
-        .rows
-        .iter()
-        .filter_map(|r| match r {
+    let side = square_side(
+        table.rows.iter().filter_map(|r| match r {
             Row::Entry(Entry {
                 mark: Mark::Square(w),
                 ..
             }) => Some(*w),
             _ => None,
-        })
-        .fold(0.0, f64::max);
-    let full_square = max_weight.max(FULL_SQUARE);
-    let max_side = (0.72 * row).min(1.6 * f);
+        }),
+        row,
+        f,
+    );
     for ((r, &y), n) in table.rows.iter().zip(&centres).zip(&numbers) {
         match r {
             Row::Heading(text) => {
@@ -367,14 +349,116 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
                 if let Some(n) = n {
                     numbers_text(p, n, &cols, y, font, color)?;
                 }
-                draw_mark(p, e, &ticks, &x, y, f, ink, diamond_half, |w| {
-                    (max_side * (w / full_square).sqrt()).clamp(0.25 * f, max_side)
-                })?;
+                draw_mark(p, e, &ticks, &x, y, f, ink, diamond_half, &side)?;
             }
         }
     }
 
-    // Axis.
+    draw_axis(
+        p,
+        &cols,
+        &ticks,
+        axis_y,
+        f,
+        &table.x_label,
+        &table.notes,
+        ink,
+    )
+}
+
+/// Vertical layout of a table `units` font sizes tall (at `font_size`) on an area `height` CSS
+/// pixels tall: the type shrinks when the area is short; when it is tall, each of the
+/// `spreading` rows grows by up to 0.4 font sizes. Returns the font size and that growth.
+pub(super) fn vertical(height: f64, units: f64, spreading: usize, font_size: f64) -> (f64, f64) {
+    let natural = units * font_size;
+    let f = if height < natural {
+        font_size * height / natural
+    } else {
+        font_size
+    };
+    let spare = (height - units * f).max(0.0);
+    (f, (spare / spreading as f64).min(0.4 * f))
+}
+
+/// Ticks of the effect axis: over every value in `core` and, unless a few very wide ones would
+/// squeeze the rest (then they are clipped and end in an arrow), over those in `wide` too.
+pub(super) fn effect_ticks<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    cols: &Columns,
+    f: f64,
+    core: &[f64],
+    wide: &[f64],
+) -> Ticks {
+    let (core_lo, core_hi) = bounds(core);
+    let ext: Vec<f64> = wide.iter().copied().chain([core_lo, core_hi]).collect();
+    let (ext_lo, ext_hi) = bounds(&ext);
+    let core_w = (core_hi - core_lo).max(f64::MIN_POSITIVE);
+    let (lo, hi) = if ext_hi - ext_lo <= 3.0 * core_w {
+        (ext_lo, ext_hi)
+    } else {
+        (ext_lo.max(core_lo - core_w), ext_hi.min(core_hi + core_w))
+    };
+    let small = Font::regular(SMALL * f);
+    fitting_ticks(lo, hi, cols.plot_right - cols.plot_left, 1.2 * f, |s| {
+        p.measure(s, small)
+    })
+}
+
+/// The header row (label header, extra column headers, "Estimate [95% CI]") and the rule under
+/// it; returns the top of the first row.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn draw_header<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    cols: &Columns,
+    label_header: &str,
+    headers: &[String],
+    estimate_header: &str,
+    f: f64,
+    row: f64,
+    ink: RGBColor,
+) -> Result<f64, PlotError> {
+    let (width, _) = p.size();
+    let bold = Font::bold(f);
+    let y = MARGIN * f + row / 2.0;
+    let header = p.fit(label_header, bold, cols.label_width);
+    p.text(&header, (cols.label_left, y), bold, ink, HPos::Left, false)?;
+    for (h, &right) in headers.iter().zip(&cols.cells_right) {
+        p.text(h, (right, y), bold, ink, HPos::Right, false)?;
+    }
+    p.text(
+        estimate_header,
+        (cols.upper_right, y),
+        bold,
+        ink,
+        HPos::Right,
+        false,
+    )?;
+    let rule_y = y + row / 2.0 + GAP_HEADER * f / 2.0;
+    p.line(
+        (cols.label_left, rule_y),
+        (width - f, rule_y),
+        tint(ink, 0.6),
+        1.0,
+    )?;
+    Ok(y + row / 2.0 + GAP_HEADER * f)
+}
+
+/// The effect axis at `axis_y` with its ticks, labels and `title`, and the `notes` under it.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn draw_axis<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    cols: &Columns,
+    ticks: &Ticks,
+    axis_y: f64,
+    f: f64,
+    title: &str,
+    notes: &[String],
+    ink: RGBColor,
+) -> Result<(), PlotError> {
+    let (width, _) = p.size();
+    let x = cols.scale(ticks);
+    let body = Font::regular(f);
+    let small = Font::regular(SMALL * f);
     let tick = 0.35 * f;
     p.line((x(ticks.lo), axis_y), (x(ticks.hi), axis_y), ink, 1.0)?;
     for (v, label) in ticks.values.iter().zip(&ticks.labels) {
@@ -388,12 +472,7 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
             false,
         )?;
     }
-    let body = Font::regular(f);
-    let title = p.fit(
-        &table.x_label,
-        body,
-        cols.plot_right - cols.plot_left + 2.0 * f,
-    );
+    let title = p.fit(title, body, cols.plot_right - cols.plot_left + 2.0 * f);
     let title_y = axis_y + AXIS_BLOCK * f;
     p.text(
         &title,
@@ -404,9 +483,9 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
         false,
     )?;
 
-    // Notes.
+    let grey = tint(ink, 0.35);
     let mut note_y = title_y + GAP_NOTES * f;
-    for note in &table.notes {
+    for note in notes {
         let note = p.fit(note, small, width - 2.0 * f);
         p.text(
             &note,
@@ -421,6 +500,59 @@ pub(crate) fn draw_table<DB: DrawingBackend>(
     Ok(())
 }
 
+/// The side of a weight's square: area ∝ weight, the heaviest of `weights` (or one of
+/// [`FULL_SQUARE`] percent) as large as a row of height `row` allows.
+pub(super) fn square_side(
+    weights: impl Iterator<Item = f64>,
+    row: f64,
+    f: f64,
+) -> impl Fn(f64) -> f64 {
+    let full_square = weights.fold(0.0, f64::max).max(FULL_SQUARE);
+    let max_side = (0.72 * row).min(1.6 * f);
+    move |w| (max_side * (w / full_square).sqrt()).clamp(0.25 * f, max_side)
+}
+
+/// A filled square of side `side` centred at `(cx, y)`.
+pub(super) fn square<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    (cx, y): (f64, f64),
+    side: f64,
+    ink: RGBColor,
+) -> Result<(), PlotError> {
+    p.rect(
+        (cx - side / 2.0, y - side / 2.0),
+        (cx + side / 2.0, y + side / 2.0),
+        ink,
+    )
+}
+
+/// A pooled estimate `est` at height `y`: a diamond `half` high over its interval `ci` (a bar
+/// at the estimate without one), over the prediction interval `pi` as a dashed line with end
+/// caps `cap` high.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn draw_diamond<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    x: &dyn Fn(f64) -> f64,
+    y: f64,
+    est: f64,
+    ci: Option<(f64, f64)>,
+    pi: Option<(f64, f64)>,
+    (half, cap): (f64, f64),
+    ink: RGBColor,
+) -> Result<(), PlotError> {
+    if let Some((l, u)) = pi {
+        p.dashed((x(l), y), (x(u), y), (4.0, 3.0), ink, 1.0)?;
+        p.line((x(l), y - cap), (x(l), y + cap), ink, 1.0)?;
+        p.line((x(u), y - cap), (x(u), y + cap), ink, 1.0)?;
+    }
+    let cx = x(est);
+    match ci {
+        Some((l, u)) => p.polygon(&[(x(l), y), (cx, y - half), (x(u), y), (cx, y + half)], ink),
+        // No interval (e.g. HKSJ with one study): a bar at the estimate only.
+        None => p.line((cx, y - half), (cx, y + half), ink, 2.0),
+    }
+}
+
 /// The mark of an entry: square or dot with its interval line, or a diamond.
 #[allow(clippy::too_many_arguments)]
 fn draw_mark<DB: DrawingBackend>(
@@ -432,7 +564,7 @@ fn draw_mark<DB: DrawingBackend>(
     f: f64,
     ink: RGBColor,
     diamond_half: f64,
-    side: impl Fn(f64) -> f64,
+    side: &dyn Fn(f64) -> f64,
 ) -> Result<(), PlotError> {
     let Some(est) = e.estimate.filter(|v| v.is_finite()) else {
         return Ok(());
@@ -445,13 +577,7 @@ fn draw_mark<DB: DrawingBackend>(
                 interval_line(p, ci, ticks, x, y, f, ink)?;
             }
             if on_axis {
-                let s = side(*w);
-                let cx = x(est);
-                p.rect(
-                    (cx - s / 2.0, y - s / 2.0),
-                    (cx + s / 2.0, y + s / 2.0),
-                    ink,
-                )?;
+                square(p, (x(est), y), side(*w), ink)?;
             }
         }
         Mark::Dot => {
@@ -463,26 +589,8 @@ fn draw_mark<DB: DrawingBackend>(
             }
         }
         Mark::Diamond(pi) => {
-            if let Some((l, u)) = *pi {
-                let cap = 0.22 * diamond_half / 0.32;
-                p.dashed((x(l), y), (x(u), y), (4.0, 3.0), ink, 1.0)?;
-                p.line((x(l), y - cap), (x(l), y + cap), ink, 1.0)?;
-                p.line((x(u), y - cap), (x(u), y + cap), ink, 1.0)?;
-            }
-            let cx = x(est);
-            match e.ci {
-                Some((l, u)) => p.polygon(
-                    &[
-                        (x(l), y),
-                        (cx, y - diamond_half),
-                        (x(u), y),
-                        (cx, y + diamond_half),
-                    ],
-                    ink,
-                )?,
-                // No interval: a bar at the estimate only.
-                None => p.line((cx, y - diamond_half), (cx, y + diamond_half), ink, 2.0)?,
-            }
+            let cap = 0.22 * diamond_half / 0.32;
+            draw_diamond(p, x, y, est, e.ci, *pi, (diamond_half, cap), ink)?;
         }
     }
     Ok(())
@@ -498,9 +606,9 @@ fn bounds(values: &[f64]) -> (f64, f64) {
         })
 }
 
-/// Column positions: the widest label (up to a third of the width), the plot in the middle and
-/// the extra and number columns, each as wide as its widest entry or header.
-fn columns<DB: DrawingBackend>(
+/// The columns of `table`: the widest label and heading, and each extra column as wide as its
+/// widest cell or header.
+fn table_columns<DB: DrawingBackend>(
     p: &Painter<'_, DB>,
     table: &Table,
     numbers: &[Option<Numbers>],
@@ -510,24 +618,15 @@ fn columns<DB: DrawingBackend>(
 ) -> Columns {
     let body = Font::regular(f);
     let bold = Font::bold(f);
-    let margin = f;
-    let gap = 1.6 * f;
-    // A word space (Arial: 0.278 em); not measured, as browsers measure a lone space as 0.
-    let space = 0.28 * f;
     let entries = || {
         table.rows.iter().zip(numbers).filter_map(|(r, n)| match r {
             Row::Entry(e) => Some((e, if e.bold { bold } else { body }, n.as_ref())),
             _ => None,
         })
     };
-    let widest = |items: &mut dyn Iterator<Item = (&str, Font)>| {
-        items
-            .map(|(s, font)| p.measure(s, font))
-            .fold(0.0, f64::max)
-    };
-
     let label_need = widest(
-        &mut entries()
+        p,
+        entries()
             .map(|(e, font, _)| (e.label.as_str(), font))
             .chain(table.rows.iter().filter_map(|r| match r {
                 Row::Heading(h) => Some((h.as_str(), bold)),
@@ -541,15 +640,49 @@ fn columns<DB: DrawingBackend>(
         .enumerate()
         .map(|(j, h)| {
             widest(
-                &mut entries()
+                p,
+                entries()
                     .filter_map(|(e, font, _)| e.cells.get(j).map(|c| (c.as_str(), font)))
                     .chain([(h.as_str(), bold)]),
             )
         })
         .collect();
-    let piece = |pick: fn(&Numbers) -> &str| {
-        widest(&mut entries().filter_map(|(_, font, n)| n.map(|n| (pick(n), font))))
-    };
+    let numbers: Vec<(&Numbers, Font)> = entries()
+        .filter_map(|(_, font, n)| n.map(|n| (n, font)))
+        .collect();
+    columns(p, width, f, label_need, &cell_ws, &numbers, estimate_header)
+}
+
+/// Width of the widest of `items` in CSS pixels (0 for none).
+pub(super) fn widest<'s, DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    items: impl IntoIterator<Item = (&'s str, Font)>,
+) -> f64 {
+    items
+        .into_iter()
+        .map(|(s, font)| p.measure(s, font))
+        .fold(0.0, f64::max)
+}
+
+/// Column positions: the label column `label_need` wide (up to a third of the width), the plot
+/// in the middle, then the extra columns `cell_ws` wide and the three number pieces of
+/// `numbers`, each as wide as its widest entry (together at least as wide as the header).
+pub(super) fn columns<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    width: f64,
+    f: f64,
+    label_need: f64,
+    cell_ws: &[f64],
+    numbers: &[(&Numbers, Font)],
+    estimate_header: &str,
+) -> Columns {
+    let bold = Font::bold(f);
+    let margin = f;
+    let gap = 1.6 * f;
+    // A word space (Arial: 0.278 em); not measured, as browsers measure a lone space as 0.
+    let space = 0.28 * f;
+    let piece =
+        |pick: fn(&Numbers) -> &str| widest(p, numbers.iter().map(|&(n, font)| (pick(n), font)));
     let est_w = piece(|n| &n.estimate);
     let lower_w = piece(|n| &n.lower);
     let upper_w = piece(|n| &n.upper);
@@ -588,8 +721,18 @@ fn columns<DB: DrawingBackend>(
     }
 }
 
+impl Columns {
+    /// The horizontal position of a value on the effect axis with `ticks`.
+    pub(super) fn scale<'c>(&'c self, ticks: &'c Ticks) -> impl Fn(f64) -> f64 + 'c {
+        move |v: f64| {
+            self.plot_left
+                + (v - ticks.lo) / (ticks.hi - ticks.lo) * (self.plot_right - self.plot_left)
+        }
+    }
+}
+
 /// An interval as a line; an end beyond the axis stops there in an arrow.
-fn interval_line<DB: DrawingBackend>(
+pub(super) fn interval_line<DB: DrawingBackend>(
     p: &Painter<'_, DB>,
     (lower, upper): (f64, f64),
     ticks: &Ticks,
@@ -621,7 +764,7 @@ fn interval_line<DB: DrawingBackend>(
 }
 
 /// The three number pieces of a row, right-aligned in their columns.
-fn numbers_text<DB: DrawingBackend>(
+pub(super) fn numbers_text<DB: DrawingBackend>(
     p: &Painter<'_, DB>,
     n: &Numbers,
     cols: &Columns,
