@@ -19,7 +19,7 @@
 use super::frame::{Frame, Spec, SMALL};
 use super::leave1out::NEEDS_LEAVE1OUT;
 use super::paint::{rgb, tint, Font, Painter, Target};
-use super::{check_report, finite, PlotError, PlotStyle};
+use super::{check_report, finite, painter, PlotError, PlotStyle};
 use crate::report::Report;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
@@ -116,10 +116,7 @@ fn draw<DB: DrawingBackend>(
         .filter_map(|pt| Some((pt, pt.y?)))
         .filter(|(pt, _)| pt.x.is_finite())
         .collect();
-    let p = Painter::new(area, scale, target, &style.font_family);
-    if let Some(bg) = style.background {
-        p.fill_background(rgb(bg))?;
-    }
+    let p = painter(area, style, scale, target)?;
     let ink = rgb(style.ink);
     let grey = tint(ink, 0.35);
     let x_max = shown.iter().map(|(pt, _)| pt.x).fold(0.0, f64::max);

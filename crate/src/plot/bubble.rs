@@ -14,8 +14,8 @@
 //! checks that the values belong to this regression.
 
 use super::frame::{Circles, Frame, Spec};
-use super::paint::{rgb, tint, Painter, Target};
-use super::{check_report, fmt_p, percent, PlotError, PlotStyle};
+use super::paint::{rgb, tint, Target};
+use super::{check_report, fmt_p, painter, percent, PlotError, PlotStyle};
 use crate::report::{CoefficientRow, RegressionReport, Report};
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
@@ -219,10 +219,7 @@ fn draw<DB: DrawingBackend>(
     }
     let line = line(reg, b0, b1, &data)?;
 
-    let p = Painter::new(area, scale, target, &style.font_family);
-    if let Some(bg) = style.background {
-        p.fill_background(rgb(bg))?;
-    }
+    let p = painter(area, style, scale, target)?;
     let ink = rgb(style.ink);
     let grey = tint(ink, 0.35);
 

@@ -6,13 +6,13 @@
 //! pooled diamond labelled with the model, the prediction interval as a dashed line through it,
 //! the axis, and one line each on heterogeneity and the test of the overall effect.
 
-use super::paint::{rgb, tint, Font, Painter, Target};
+use super::paint::{rgb, tint, Font, Target};
 use super::table::{
     columns, draw_axis, draw_diamond, draw_header, effect_test_note, effect_ticks,
     heterogeneity_note, interval_line, numbers_text, square, square_side, vertical, widest,
     Numbers, AXIS_BLOCK, GAP_AXIS, GAP_HEADER, GAP_NOTES, MARGIN, NOTE, ROW,
 };
-use super::{check_report, interval, model_label, percent, PlotError, PlotStyle};
+use super::{check_report, interval, model_label, painter, percent, PlotError, PlotStyle};
 use crate::report::Report;
 use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
@@ -110,11 +110,8 @@ fn draw<DB: DrawingBackend>(
     target: Target,
 ) -> Result<(), PlotError> {
     check_report(report)?;
-    let p = Painter::new(area, scale, target, &style.font_family);
+    let p = painter(area, style, scale, target)?;
     let (width, height) = p.size();
-    if let Some(bg) = style.background {
-        p.fill_background(rgb(bg))?;
-    }
     let o = &report.overall;
     let rows = Rows::of(report);
 

@@ -6,8 +6,8 @@
 //! publication bias or heterogeneity, about that share of the studies falls inside it.
 
 use super::axis::{fitting_ticks, ticks, Ticks};
-use super::paint::{rgb, tint, Font, Painter, Target};
-use super::{check_report, PlotError, PlotStyle};
+use super::paint::{rgb, tint, Font, Target};
+use super::{check_report, painter, PlotError, PlotStyle};
 use crate::dist::qnorm_upper;
 use crate::report::Report;
 use plotters::coord::Shift;
@@ -51,11 +51,8 @@ fn draw<DB: DrawingBackend>(
     target: Target,
 ) -> Result<(), PlotError> {
     check_report(report)?;
-    let p = Painter::new(area, scale, target, &style.font_family);
+    let p = painter(area, style, scale, target)?;
     let (width, height) = p.size();
-    if let Some(bg) = style.background {
-        p.fill_background(rgb(bg))?;
-    }
     // Small areas get smaller type, down to a third of the height in 16 lines.
     let f = style
         .font_size

@@ -16,8 +16,8 @@
 //! Clinical Epidemiology* 61(10), 991–996. doi:10.1016/j.jclinepi.2007.11.010
 
 use super::frame::{Circles, Frame, Spec, SMALL};
-use super::paint::{rgb, tint, Font, Painter, Target};
-use super::{check_report, fmt2, PlotError, PlotStyle};
+use super::paint::{rgb, tint, Font, Target};
+use super::{check_report, fmt2, painter, PlotError, PlotStyle};
 use crate::bias::{Side, TrimFill};
 use crate::dist::qnorm_upper;
 use crate::report::Report;
@@ -77,10 +77,7 @@ fn draw<DB: DrawingBackend>(
                 .collect()
         })
         .unwrap_or_default();
-    let p = Painter::new(area, scale, target, &style.font_family);
-    if let Some(bg) = style.background {
-        p.fill_background(rgb(bg))?;
-    }
+    let p = painter(area, style, scale, target)?;
     let ink = rgb(style.ink);
     let grey = tint(ink, 0.35);
     let white = RGBColor(255, 255, 255);

@@ -7,8 +7,8 @@
 //! with an asterisk, explained under the axis. (metafor draws this as `forest()` of a
 //! `leave1out()` result; Stata's `metaninf` draws the same picture.)
 
-use super::paint::{Painter, Target};
-use super::table::{draw_table, Entry, Mark, Row, Table};
+use super::paint::Target;
+use super::table::{draw_report_table, Entry, Mark, Row, Table};
 use super::{check_report, finite, fmt2, interval, model_label, PlotError, PlotStyle};
 use crate::report::{Overall, Report};
 use plotters::coord::Shift;
@@ -18,13 +18,7 @@ use plotters::prelude::DrawingBackend;
 /// The natural size in CSS pixels of the leave-one-out plot of `report`: the default width and
 /// a height that grows with the studies. Without leave-one-out results, the default size.
 pub fn leave1out_size(report: &Report) -> (u32, u32) {
-    match table(report) {
-        Ok(t) => t.natural_size(),
-        Err(_) => {
-            let style = PlotStyle::default();
-            (style.width, style.height)
-        }
-    }
+    Table::natural_size(report, table)
 }
 
 /// Draws the leave-one-out plot of `report` on `area` (any backend whose text size is in
@@ -38,7 +32,7 @@ pub fn draw_leave1out<DB: DrawingBackend>(
     report: &Report,
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
-    draw(area, report, style, style.scale, Target::Pixels)
+    draw_report_table(area, report, style, (style.scale, Target::Pixels), table)
 }
 
 /// The leave-one-out plot of `report` as an SVG document of `style.width × style.height` pixels
@@ -47,20 +41,9 @@ pub fn draw_leave1out<DB: DrawingBackend>(
 /// # Errors
 /// As [`draw_leave1out`], or for a zero width or height.
 pub fn leave1out_svg(report: &Report, style: &PlotStyle) -> Result<String, PlotError> {
-    super::svg(style, |area| draw(area, report, style, 1.0, Target::Svg))
-}
-
-fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    report: &Report,
-    style: &PlotStyle,
-    scale: f64,
-    target: Target,
-) -> Result<(), PlotError> {
-    let mut t = table(report)?;
-    t.x_label = style.effect_label(report);
-    let p = Painter::new(area, scale, target, &style.font_family);
-    draw_table(&p, &t, style)
+    super::svg(style, |area| {
+        draw_report_table(area, report, style, (1.0, Target::Svg), table)
+    })
 }
 
 /// The message for a report without leave-one-out results.

@@ -48,9 +48,11 @@ pub use subgroup_forest::{draw_subgroup_forest, subgroup_forest_size, subgroup_f
 
 use crate::input::Role;
 use crate::report::Report;
+use paint::{rgb, Painter, Target};
 use plotters::backend::SVGBackend;
 use plotters::coord::Shift;
 use plotters::drawing::{DrawingArea, DrawingAreaErrorKind, IntoDrawingArea};
+use plotters::prelude::DrawingBackend;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -165,6 +167,21 @@ fn svg(
         area.present()?;
     }
     Ok(buf)
+}
+
+/// A painter on `area` at `scale` for `target` in the style's font family, with the style's
+/// background painted.
+fn painter<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    style: &'a PlotStyle,
+    scale: f64,
+    target: Target,
+) -> Result<Painter<'a, DB>, PlotError> {
+    let p = Painter::new(area, scale, target, &style.font_family);
+    if let Some(bg) = style.background {
+        p.fill_background(rgb(bg))?;
+    }
+    Ok(p)
 }
 
 /// A number with two decimals, never "-0.00".

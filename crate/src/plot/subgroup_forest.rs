@@ -7,8 +7,10 @@
 //! and its prediction interval close the table; under the axis, the overall heterogeneity, the
 //! test of the overall effect and the test for subgroup differences.
 
-use super::paint::{Painter, Target};
-use super::table::{draw_table, effect_test_note, heterogeneity_note, Entry, Mark, Row, Table};
+use super::paint::Target;
+use super::table::{
+    draw_report_table, effect_test_note, heterogeneity_note, Entry, Mark, Row, Table,
+};
 use super::{check_report, fmt2, fmt_p, interval, model_label, PlotError, PlotStyle};
 use crate::report::{Overall, Report, SubgroupRow};
 use plotters::coord::Shift;
@@ -18,13 +20,7 @@ use plotters::prelude::DrawingBackend;
 /// The natural size in CSS pixels of the subgroup forest plot of `report`: the default width
 /// and a height that grows with the studies and subgroups. Without subgroups, the default size.
 pub fn subgroup_forest_size(report: &Report) -> (u32, u32) {
-    match table(report) {
-        Ok(t) => t.natural_size(),
-        Err(_) => {
-            let style = PlotStyle::default();
-            (style.width, style.height)
-        }
-    }
+    Table::natural_size(report, table)
 }
 
 /// Draws the subgroup forest plot of `report` on `area` (any backend whose text size is in
@@ -41,7 +37,7 @@ pub fn draw_subgroup_forest<DB: DrawingBackend>(
     report: &Report,
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
-    draw(area, report, style, style.scale, Target::Pixels)
+    draw_report_table(area, report, style, (style.scale, Target::Pixels), table)
 }
 
 /// The subgroup forest plot of `report` as an SVG document of `style.width × style.height`
@@ -50,20 +46,9 @@ pub fn draw_subgroup_forest<DB: DrawingBackend>(
 /// # Errors
 /// As [`draw_subgroup_forest`], or for a zero width or height.
 pub fn subgroup_forest_svg(report: &Report, style: &PlotStyle) -> Result<String, PlotError> {
-    super::svg(style, |area| draw(area, report, style, 1.0, Target::Svg))
-}
-
-fn draw<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    report: &Report,
-    style: &PlotStyle,
-    scale: f64,
-    target: Target,
-) -> Result<(), PlotError> {
-    let mut t = table(report)?;
-    t.x_label = style.effect_label(report);
-    let p = Painter::new(area, scale, target, &style.font_family);
-    draw_table(&p, &t, style)
+    super::svg(style, |area| {
+        draw_report_table(area, report, style, (1.0, Target::Svg), table)
+    })
 }
 
 /// "RE model for subgroup (k = 6)", "FE model for subgroup (k = 2)".

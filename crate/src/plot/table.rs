@@ -9,9 +9,11 @@
 //! estimates, small notes inside the table and gaps.
 
 use super::axis::{fitting_ticks, Ticks};
-use super::paint::{rgb, tint, Font, Painter};
-use super::{finite, fmt2, fmt_p, percent, PlotError, PlotStyle};
-use crate::report::Overall;
+use super::paint::{rgb, tint, Font, Painter, Target};
+use super::{finite, fmt2, fmt_p, painter, percent, PlotError, PlotStyle};
+use crate::report::{Overall, Report};
+use plotters::coord::Shift;
+use plotters::drawing::DrawingArea;
 use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 use plotters::style::RGBColor;
@@ -135,11 +137,18 @@ impl Table {
         2.0 * MARGIN + ROW + GAP_HEADER + rows + GAP_AXIS + AXIS_BLOCK + tail
     }
 
-    /// Natural size in CSS pixels with the default style: the default width, and a height that
-    /// grows with the rows.
-    pub fn natural_size(&self) -> (u32, u32) {
+    /// Natural size in CSS pixels with the default style of the table `build` makes of
+    /// `report`: the default width, and a height that grows with the rows. When there is no
+    /// table (the report lacks the analysis), the default size.
+    pub fn natural_size(
+        report: &Report,
+        build: fn(&Report) -> Result<Table, PlotError>,
+    ) -> (u32, u32) {
         let style = PlotStyle::default();
-        (style.width, (self.units() * style.font_size).ceil() as u32)
+        match build(report) {
+            Ok(t) => (style.width, (t.units() * style.font_size).ceil() as u32),
+            Err(_) => (style.width, style.height),
+        }
     }
 
     fn spreading_rows(&self) -> usize {
@@ -189,16 +198,28 @@ pub(super) struct Columns {
     upper_right: f64,
 }
 
+/// Draws the table `build` makes of `report`, with the style's effect label as the axis title,
+/// on `area` at `scale` for `target`.
+pub(crate) fn draw_report_table<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    report: &Report,
+    style: &PlotStyle,
+    (scale, target): (f64, Target),
+    build: fn(&Report) -> Result<Table, PlotError>,
+) -> Result<(), PlotError> {
+    let mut t = build(report)?;
+    t.x_label = style.effect_label(report);
+    let p = painter(area, style, scale, target)?;
+    draw_table(&p, &t, style)
+}
+
 /// Draws `table` on the painter's whole area with the style's font size, shrunk to fit.
-pub(crate) fn draw_table<DB: DrawingBackend>(
+fn draw_table<DB: DrawingBackend>(
     p: &Painter<'_, DB>,
     table: &Table,
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
     let (width, height) = p.size();
-    if let Some(bg) = style.background {
-        p.fill_background(rgb(bg))?;
-    }
     let (f, extra) = vertical(
         height,
         table.units(),
