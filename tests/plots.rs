@@ -2,21 +2,24 @@
 //! edge cases. Every SVG is also written to tests/snapshots/ so that changes to the pictures show
 //! up in review (convert with `rsvg-convert -o x.png x.svg` to look at one).
 
-use metapool::plot::{self, PlotStyle};
-use metapool::{analyze, Document, Options, Report};
+mod common;
 
-const BCG: &str = include_str!("../www/examples/bcg.csv");
+use common::plots::{
+    analyze_with, assert_inside, cells, elements, escape, has_run, num, polygons, snapshot, texts,
+    BCG,
+};
+use metapool::plot::{self, PlotStyle};
+use metapool::{Options, Report};
 
 fn report(data: &str, method: &str, ci: Option<&str>) -> Report {
-    let doc = Document {
-        data: data.into(),
-        options: Options {
+    analyze_with(
+        data,
+        Options {
             method: Some(method.into()),
             ci: ci.map(Into::into),
             ..Default::default()
         },
-    };
-    analyze(&doc).unwrap_or_else(|e| panic!("analysis failed: {e}"))
+    )
 }
 
 fn forest(report: &Report) -> String {
@@ -33,54 +36,6 @@ fn funnel(report: &Report) -> String {
     plot::funnel_svg(report, &PlotStyle::default()).unwrap_or_else(|e| panic!("funnel failed: {e}"))
 }
 
-fn snapshot(name: &str, svg: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    std::fs::create_dir_all(&dir).expect("tests/snapshots can be created");
-    std::fs::write(dir.join(name), svg).expect("the snapshot can be written");
-}
-
-/// The text of every `<text>` element in document order, as written (still escaped).
-fn texts(svg: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = svg;
-    while let Some(start) = rest.find("<text") {
-        rest = &rest[start..];
-        let open_end = rest.find('>').expect("a text tag closes") + 1;
-        let close = rest.find("</text>").expect("a text element ends");
-        out.push(rest[open_end..close].trim().to_string());
-        rest = &rest[close..];
-    }
-    out
-}
-
-/// Elements with tag `tag` (e.g. "<rect").
-fn elements<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
-    svg.match_indices(tag)
-        .map(|(i, _)| {
-            let end = svg[i..].find('>').expect("a tag closes");
-            &svg[i..i + end]
-        })
-        .collect()
-}
-
-/// Points of every polygon.
-fn polygons(svg: &str) -> Vec<Vec<(f64, f64)>> {
-    elements(svg, "<polygon")
-        .iter()
-        .map(|e| {
-            let start = e.find("points=\"").expect("a polygon has points") + 8;
-            let end = start + e[start..].find('"').expect("points end");
-            e[start..end]
-                .split_whitespace()
-                .map(|p| {
-                    let (x, y) = p.split_once(',').expect("x,y");
-                    (x.parse().expect("x"), y.parse().expect("y"))
-                })
-                .collect()
-        })
-        .collect()
-}
-
 /// Squares of the studies: every `<rect>` but the background, which covers the whole picture.
 fn squares(svg: &str) -> usize {
     let all = elements(svg, "<rect");
@@ -90,47 +45,6 @@ fn squares(svg: &str) -> usize {
         all[0]
     );
     all.len() - 1
-}
-
-/// Whether `pieces` appear as consecutive text elements.
-fn has_run(texts: &[String], pieces: &[&str]) -> bool {
-    texts
-        .windows(pieces.len())
-        .any(|w| w.iter().zip(pieces).all(|(a, b)| a == b))
-}
-
-/// Every number written into the SVG's geometry lies within its width and height.
-fn assert_inside(svg: &str, width: f64, height: f64) {
-    for attr in ["x", "y", "x1", "x2", "y1", "y2", "cx", "cy"] {
-        let key = format!(" {attr}=\"");
-        for (i, _) in svg.match_indices(&key) {
-            let v = &svg[i + key.len()..];
-            let v: f64 = v[..v.find('"').unwrap()].parse().unwrap();
-            assert!(
-                (-0.5..=width + 0.5).contains(&v) || !attr.starts_with('x'),
-                "{attr}={v}"
-            );
-            assert!(
-                (-0.5..=height + 0.5).contains(&v) || !attr.starts_with('y'),
-                "{attr}={v}"
-            );
-        }
-    }
-}
-
-fn study_labels(csv: &str) -> Vec<String> {
-    csv.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| l.split(',').next().unwrap().trim_matches('"').to_string())
-        .collect()
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 #[test]
@@ -144,7 +58,7 @@ fn bcg_forest_plot() {
 
     assert_eq!(squares(&svg), 13, "one square per study");
     let t = texts(&svg);
-    for label in study_labels(BCG) {
+    for label in cells(BCG, 0) {
         assert!(t.contains(&escape(&label)), "label {label} is drawn");
     }
     assert!(svg.contains("Ferguson &amp; Simes 1949"));
@@ -198,10 +112,7 @@ fn study_weights_and_squares() {
     let sides: Vec<f64> = elements(&svg, "<rect")
         .iter()
         .skip(1)
-        .map(|e| {
-            let i = e.find("width=\"").unwrap() + 7;
-            e[i..i + e[i..].find('"').unwrap()].parse().unwrap()
-        })
+        .map(|e| num(e, "width"))
         .collect();
     let (wmax, wmin) = r.studies.iter().fold((0f64, f64::MAX), |(a, b), s| {
         (a.max(s.weight), b.min(s.weight))
@@ -381,10 +292,7 @@ fn bcg_funnel_plot() {
     // Precise studies sit higher: the dot of the smallest se is the topmost.
     let cy: Vec<f64> = elements(&svg, "<circle")
         .iter()
-        .map(|e| {
-            let i = e.find("cy=\"").unwrap() + 4;
-            e[i..i + e[i..].find('"').unwrap()].parse().unwrap()
-        })
+        .map(|e| num(e, "cy"))
         .collect();
     let top = cy.iter().cloned().fold(f64::MAX, f64::min);
     let i_min_se = (0..r.k)

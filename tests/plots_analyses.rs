@@ -3,19 +3,19 @@
 //! fail (marks per study, headings, diamonds, labels escaped) and writes its SVG to
 //! tests/snapshots/ (convert with `rsvg-convert -o x.png x.svg` to look at one).
 
-use metapool::plot::{self, PlotKind, PlotStyle};
-use metapool::{analyze, Columns, Document, Options, Report};
+mod common;
 
-const BCG: &str = include_str!("../www/examples/bcg.csv");
+use common::plots::{
+    analyze_with, assert_inside, attr, cells, elements, escape, has_run, num, polygons, snapshot,
+    texts, BCG,
+};
+use metapool::plot::{self, PlotKind, PlotStyle};
+use metapool::{Columns, Options, Report};
 
 /// BCG with every optional analysis the plots read: subgroups by allocation, meta-regression on
 /// absolute latitude, leave-one-out and small-study effects.
 fn bcg(method: &str) -> Report {
-    analyze(&Document {
-        data: BCG.into(),
-        options: options(method),
-    })
-    .unwrap_or_else(|e| panic!("analysis failed: {e}"))
+    analyze_with(BCG, options(method))
 }
 
 fn options(method: &str) -> Options {
@@ -29,88 +29,15 @@ fn options(method: &str) -> Options {
     }
 }
 
-fn analyze_with(data: &str, options: Options) -> Report {
-    analyze(&Document {
-        data: data.into(),
-        options,
-    })
-    .unwrap_or_else(|e| panic!("analysis failed: {e}"))
-}
-
 /// Absolute latitude of the BCG trials, in data order.
 fn ablat() -> Vec<f64> {
     column(BCG, 3)
 }
 
 fn column(csv: &str, j: usize) -> Vec<f64> {
-    // The cells hold no commas, so a plain split does.
-    csv.lines()
-        .skip(1)
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let cell = l.split(',').nth(j).expect("a cell");
-            cell.trim_matches('"').parse().expect("a number")
-        })
-        .collect()
-}
-
-fn snapshot(name: &str, svg: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
-    std::fs::create_dir_all(&dir).expect("tests/snapshots can be created");
-    std::fs::write(dir.join(name), svg).expect("the snapshot can be written");
-}
-
-/// The text of every `<text>` element in document order, as written (still escaped).
-fn texts(svg: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = svg;
-    while let Some(start) = rest.find("<text") {
-        rest = &rest[start..];
-        let open_end = rest.find('>').expect("a text tag closes") + 1;
-        let close = rest.find("</text>").expect("a text element ends");
-        out.push(rest[open_end..close].trim().to_string());
-        rest = &rest[close..];
-    }
-    out
-}
-
-/// Elements with tag `tag` (e.g. "<rect").
-fn elements<'a>(svg: &'a str, tag: &str) -> Vec<&'a str> {
-    svg.match_indices(tag)
-        .map(|(i, _)| {
-            let end = svg[i..].find('>').expect("a tag closes");
-            &svg[i..i + end]
-        })
-        .collect()
-}
-
-/// The value of attribute `name` of an element.
-fn attr<'a>(element: &'a str, name: &str) -> &'a str {
-    let key = format!(" {name}=\"");
-    let start = element
-        .find(&key)
-        .unwrap_or_else(|| panic!("{element} has {name}"))
-        + key.len();
-    &element[start..start + element[start..].find('"').expect("the value ends")]
-}
-
-fn num(element: &str, name: &str) -> f64 {
-    attr(element, name).parse().expect("a number")
-}
-
-/// Points of every polygon.
-fn polygons(svg: &str) -> Vec<Vec<(f64, f64)>> {
-    elements(svg, "<polygon")
+    cells(csv, j)
         .iter()
-        .map(|e| {
-            attr(e, "points")
-                .split_whitespace()
-                .map(|p| {
-                    let (x, y) = p.split_once(',').expect("x,y");
-                    (x.parse().expect("x"), y.parse().expect("y"))
-                })
-                .collect()
-        })
+        .map(|c| c.parse().expect("a number"))
         .collect()
 }
 
@@ -131,29 +58,6 @@ fn squares(svg: &str) -> usize {
         .count()
 }
 
-/// Whether `pieces` appear as consecutive text elements.
-fn has_run(texts: &[String], pieces: &[&str]) -> bool {
-    texts
-        .windows(pieces.len())
-        .any(|w| w.iter().zip(pieces).all(|(a, b)| a == b))
-}
-
-/// Every coordinate written into the SVG's geometry lies within its width and height.
-fn assert_inside(svg: &str, width: f64, height: f64) {
-    for a in ["x", "y", "x1", "x2", "y1", "y2", "cx", "cy"] {
-        let key = format!(" {a}=\"");
-        for (i, _) in svg.match_indices(&key) {
-            let v = &svg[i + key.len()..];
-            let v: f64 = v[..v.find('"').unwrap()].parse().unwrap();
-            if a.starts_with('x') || a == "cx" {
-                assert!((-0.5..=width + 0.5).contains(&v), "{a}={v}");
-            } else {
-                assert!((-0.5..=height + 0.5).contains(&v), "{a}={v}");
-            }
-        }
-    }
-}
-
 /// The text of the bold `<text>` elements.
 fn bold_texts(svg: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -165,13 +69,6 @@ fn bold_texts(svg: &str) -> Vec<String> {
         }
     }
     out
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn sized(kind: PlotKind, report: &Report) -> (PlotStyle, String) {
@@ -428,7 +325,10 @@ fn bubble_plot_refuses_what_it_cannot_show() {
     assert!(e.to_string().contains("--mods"), "{e}");
     // Through the dispatcher the moderator values come from the report's design matrix.
     let via_report = PlotKind::Bubble.svg(&r, &PlotStyle::default()).unwrap();
-    assert_eq!(via_report, plot::bubble_svg(&r, &ablat(), &PlotStyle::default()).unwrap());
+    assert_eq!(
+        via_report,
+        plot::bubble_svg(&r, &ablat(), &PlotStyle::default()).unwrap()
+    );
     let e = PlotKind::Bubble
         .svg(&none, &PlotStyle::default())
         .unwrap_err();

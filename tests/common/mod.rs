@@ -3,6 +3,8 @@
 //! Each test crate uses only part of this module.
 #![allow(dead_code)]
 
+pub mod plots;
+
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
