@@ -1,4 +1,14 @@
-//! Axis ranges and tick marks at round numbers (1, 2, 2.5 or 5 times a power of ten).
+//! Axis ranges and tick marks at round numbers (1, 2, 2.5 or 5 times a power of ten), and the
+//! axis lines with their ticks and tick labels as every plot draws them.
+
+use super::paint::{Font, Painter};
+use super::PlotError;
+use plotters::prelude::DrawingBackend;
+use plotters::style::text_anchor::HPos;
+use plotters::style::RGBColor;
+
+/// Tick labels and notes, relative to the body text.
+pub(crate) const SMALL: f64 = 0.88;
 
 /// Tick positions on an axis and their labels.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,6 +89,58 @@ pub(crate) fn fitting_ticks(
         best = Some(t);
     }
     best.expect("the loop runs at least once")
+}
+
+/// A horizontal axis at height `axis_y` for type of size `f`: its line from the first tick to
+/// the last, the ticks below it and their labels under them.
+pub(crate) fn draw_x_axis<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    ticks: &Ticks,
+    x: &dyn Fn(f64) -> f64,
+    axis_y: f64,
+    f: f64,
+    ink: RGBColor,
+) -> Result<(), PlotError> {
+    let (small, tick) = (Font::regular(SMALL * f), 0.35 * f);
+    p.line((x(ticks.lo), axis_y), (x(ticks.hi), axis_y), ink, 1.0)?;
+    for (v, label) in ticks.values.iter().zip(&ticks.labels) {
+        p.line((x(*v), axis_y), (x(*v), axis_y + tick), ink, 1.0)?;
+        p.text(
+            label,
+            (x(*v), axis_y + tick + 0.75 * f),
+            small,
+            ink,
+            HPos::Center,
+            false,
+        )?;
+    }
+    Ok(())
+}
+
+/// A vertical axis at `axis_x` for type of size `f`: its line from the first tick to the last,
+/// the ticks left of it and their labels, right-aligned, left of them.
+pub(crate) fn draw_y_axis<DB: DrawingBackend>(
+    p: &Painter<'_, DB>,
+    ticks: &Ticks,
+    y: &dyn Fn(f64) -> f64,
+    axis_x: f64,
+    f: f64,
+    ink: RGBColor,
+) -> Result<(), PlotError> {
+    let (small, tick) = (Font::regular(SMALL * f), 0.35 * f);
+    p.line((axis_x, y(ticks.lo)), (axis_x, y(ticks.hi)), ink, 1.0)?;
+    for (v, label) in ticks.values.iter().zip(&ticks.labels) {
+        p.line((axis_x - tick, y(*v)), (axis_x, y(*v)), ink, 1.0)?;
+        p.text(
+            label,
+            (axis_x - tick - 0.3 * f, y(*v)),
+            small,
+            ink,
+            HPos::Right,
+            false,
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! region, two axes set off from it as R draws them, their titles, and room for a legend at the
 //! right and notes under the x axis. Same proportions as the funnel plot.
 
-use super::axis::{fitting_ticks, Ticks};
+pub(crate) use super::axis::SMALL;
+use super::axis::{draw_x_axis, draw_y_axis, fitting_ticks, Ticks};
 use super::paint::{Font, Painter};
 use super::PlotError;
 use plotters::element::Circle;
@@ -10,8 +11,6 @@ use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::HPos;
 use plotters::style::{Color, RGBAColor, RGBColor};
 
-/// Tick labels and notes relative to the body text.
-pub(crate) const SMALL: f64 = 0.88;
 /// Height of a note line under the x axis title, in font sizes.
 const NOTE: f64 = 1.35;
 
@@ -118,19 +117,7 @@ impl Frame {
         let tick = 0.35 * f;
         let off = 0.5 * f;
         let axis_y = self.bottom + off;
-        let (xt, yt) = (&self.x_ticks, &self.y_ticks);
-        p.line((self.x(xt.lo), axis_y), (self.x(xt.hi), axis_y), ink, 1.0)?;
-        for (v, label) in xt.values.iter().zip(&xt.labels) {
-            p.line((self.x(*v), axis_y), (self.x(*v), axis_y + tick), ink, 1.0)?;
-            p.text(
-                label,
-                (self.x(*v), axis_y + tick + 0.75 * f),
-                small,
-                ink,
-                HPos::Center,
-                false,
-            )?;
-        }
+        draw_x_axis(p, &self.x_ticks, &|v| self.x(v), axis_y, f, ink)?;
         let title = p.fit(spec.x_title, body, self.right - self.left);
         let title_y = axis_y + tick + 2.2 * f;
         p.text(
@@ -142,19 +129,7 @@ impl Frame {
             false,
         )?;
 
-        let axis_x = self.left - off;
-        p.line((axis_x, self.y(yt.lo)), (axis_x, self.y(yt.hi)), ink, 1.0)?;
-        for (v, label) in yt.values.iter().zip(&yt.labels) {
-            p.line((axis_x - tick, self.y(*v)), (axis_x, self.y(*v)), ink, 1.0)?;
-            p.text(
-                label,
-                (axis_x - tick - 0.3 * f, self.y(*v)),
-                small,
-                ink,
-                HPos::Right,
-                false,
-            )?;
-        }
+        draw_y_axis(p, &self.y_ticks, &|v| self.y(v), self.left - off, f, ink)?;
         let y_title = p.fit(spec.y_title, body, self.bottom - self.top);
         p.text(
             &y_title,

@@ -5,7 +5,7 @@
 //! report's level, 1.96 at 95 %) is a shaded triangle with its apex at se = 0. Without
 //! publication bias or heterogeneity, about that share of the studies falls inside it.
 
-use super::axis::{fitting_ticks, ticks, Ticks};
+use super::axis::{draw_x_axis, draw_y_axis, fitting_ticks, ticks, Ticks, SMALL};
 use super::paint::{rgb, tint, Font, Target};
 use super::{check_report, painter, PlotError, PlotStyle};
 use crate::dist::qnorm_upper;
@@ -14,9 +14,6 @@ use plotters::coord::Shift;
 use plotters::drawing::DrawingArea;
 use plotters::prelude::DrawingBackend;
 use plotters::style::text_anchor::HPos;
-
-/// Tick labels relative to the body text.
-const SMALL: f64 = 0.88;
 
 /// Draws the funnel plot of `report` on `area`.
 ///
@@ -121,18 +118,7 @@ fn draw<DB: DrawingBackend>(
     // Axes, set off from the plotting region a little as R draws them.
     let off = 0.5 * f;
     let axis_y = bottom + off;
-    p.line((x(x_ticks.lo), axis_y), (x(x_ticks.hi), axis_y), ink, 1.0)?;
-    for (v, label) in x_ticks.values.iter().zip(&x_ticks.labels) {
-        p.line((x(*v), axis_y), (x(*v), axis_y + tick), ink, 1.0)?;
-        p.text(
-            label,
-            (x(*v), axis_y + tick + 0.75 * f),
-            small,
-            ink,
-            HPos::Center,
-            false,
-        )?;
-    }
+    draw_x_axis(&p, &x_ticks, &x, axis_y, f, ink)?;
     let title = p.fit(&style.effect_label(report), body, right - left);
     p.text(
         &title,
@@ -143,19 +129,7 @@ fn draw<DB: DrawingBackend>(
         false,
     )?;
 
-    let axis_x = left - off;
-    p.line((axis_x, y(y_ticks.lo)), (axis_x, y(y_ticks.hi)), ink, 1.0)?;
-    for (v, label) in y_ticks.values.iter().zip(&y_ticks.labels) {
-        p.line((axis_x - tick, y(*v)), (axis_x, y(*v)), ink, 1.0)?;
-        p.text(
-            label,
-            (axis_x - tick - 0.3 * f, y(*v)),
-            small,
-            ink,
-            HPos::Right,
-            false,
-        )?;
-    }
+    draw_y_axis(&p, &y_ticks, &y, left - off, f, ink)?;
     let y_title = p.fit("Standard error", body, bottom - top);
     p.text(
         &y_title,

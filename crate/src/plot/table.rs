@@ -8,7 +8,7 @@
 //! below, the axis, its title and notes. Rows may also be bold headings, diamonds for pooled
 //! estimates, small notes inside the table and gaps.
 
-use super::axis::{fitting_ticks, Ticks};
+use super::axis::{draw_x_axis, fitting_ticks, Ticks, SMALL};
 use super::paint::{rgb, tint, Font, Painter, Target};
 use super::{finite, fmt2, fmt_p, painter, percent, PlotError, PlotStyle};
 use crate::report::{Overall, Report};
@@ -38,8 +38,6 @@ pub(super) const NOTE: f64 = 1.35;
 /// The heaviest square fills its row when it weighs at least this many percent (as the forest
 /// plot: with many light studies every square stays small).
 const FULL_SQUARE: f64 = 10.0;
-/// Tick labels and notes, relative to the body text.
-pub(super) const SMALL: f64 = 0.88;
 
 /// A forest-plot table: header, rows, axis and notes.
 pub(crate) struct Table {
@@ -480,19 +478,7 @@ pub(super) fn draw_axis<DB: DrawingBackend>(
     let x = cols.scale(ticks);
     let body = Font::regular(f);
     let small = Font::regular(SMALL * f);
-    let tick = 0.35 * f;
-    p.line((x(ticks.lo), axis_y), (x(ticks.hi), axis_y), ink, 1.0)?;
-    for (v, label) in ticks.values.iter().zip(&ticks.labels) {
-        p.line((x(*v), axis_y), (x(*v), axis_y + tick), ink, 1.0)?;
-        p.text(
-            label,
-            (x(*v), axis_y + tick + 0.75 * f),
-            small,
-            ink,
-            HPos::Center,
-            false,
-        )?;
-    }
+    draw_x_axis(p, ticks, &x, axis_y, f, ink)?;
     let title = p.fit(title, body, cols.plot_right - cols.plot_left + 2.0 * f);
     let title_y = axis_y + AXIS_BLOCK * f;
     p.text(
