@@ -1,5 +1,5 @@
 //! Plots of the optional analyses rendered to SVG on the host: subgroup forest, bubble,
-//! contour-enhanced funnel, leave-one-out and Baujat plots. Each test checks structure that can
+//! contour-enhanced funnel, leave-one-out, Baujat and summary forest plots. Each test checks structure that can
 //! fail (marks per study, headings, diamonds, labels escaped) and writes its SVG to
 //! tests/snapshots/ (convert with `rsvg-convert -o x.png x.svg` to look at one).
 
@@ -13,7 +13,7 @@ use metapool::plot::{self, PlotKind, PlotStyle};
 use metapool::{Columns, Options, Report};
 
 /// BCG with every optional analysis the plots read: subgroups by allocation, meta-regression on
-/// absolute latitude, leave-one-out and small-study effects.
+/// absolute latitude, leave-one-out, small-study effects and a summary table by allocation.
 fn bcg(method: &str) -> Report {
     analyze_with(BCG, options(method))
 }
@@ -25,6 +25,7 @@ fn options(method: &str) -> Options {
         mods: Some(Columns::Text("ablat".into())),
         leave1out: Some(true),
         bias: Some(true),
+        table: Some(Columns::Text("alloc".into())),
         ..Default::default()
     }
 }
@@ -593,6 +594,133 @@ fn bcg_baujat_plot() {
     let (_, svg) = sized(PlotKind::Baujat, &fe);
     snapshot("baujat_bcg_fe.svg", &svg);
     assert!(texts(&svg).contains(&"Contribution to overall heterogeneity".into()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Summary forest plot.
+
+const MEDIATION_IE: &str = include_str!("../www/examples/mediation_ie.csv");
+const MEDIATION_PATHS: &str = include_str!("../www/examples/mediation_paths.csv");
+
+#[test]
+fn mediation_summary_forest() {
+    // The IE example with a row per mediator × outcome.
+    let r = analyze_with(
+        MEDIATION_IE,
+        Options {
+            table: Some(Columns::Text("mediator,outcome".into())),
+            ..Default::default()
+        },
+    );
+    let rows = r.table.as_ref().unwrap();
+    assert_eq!(rows.len(), 3);
+    let (style, svg) = sized(PlotKind::SummaryForest, &r);
+    snapshot("summary_forest_mediation_ie.svg", &svg);
+    assert_inside(&svg, f64::from(style.width), f64::from(style.height));
+    assert_eq!(diamonds(&svg).len(), 3, "a diamond per row, no overall one");
+    assert_eq!(squares(&svg), 0, "no studies");
+    let t = texts(&svg);
+    assert!(t.contains(&"mediator · outcome".into()), "{t:?}");
+    // Each row: its combination, k, I² and the estimate with its CI, as the report has them.
+    for row in rows {
+        let label = format!("{} · {}", row.groups["mediator"], row.groups["outcome"]);
+        let f = &row.fit;
+        let i2 = f.i2.map_or("—".to_string(), |v| format!("{v:.1}%"));
+        let (est, lo, hi) = (
+            format!("{:.2}", f.estimate),
+            format!("[{:.2},", f.ci_lower.unwrap()),
+            format!("{:.2}]", f.ci_upper.unwrap()),
+        );
+        let k = f.k.to_string();
+        assert!(
+            has_run(&t, &[&label, &k, &i2, &est, &lo, &hi]),
+            "{label} {k} {i2} {est} {lo} {hi} in {t:?}"
+        );
+    }
+    // Rows in the report's order: catastrophizing, fear, self-efficacy.
+    let at = |s: &str| t.iter().position(|x| x.starts_with(s)).unwrap();
+    assert!(at("catastrophizing") < at("fear") && at("fear") < at("self-efficacy"));
+    // Prediction intervals (dashed lines through the diamonds) for the rows of two or more
+    // studies only: short ink segments at the height of each diamond.
+    let dashes_at = |y: f64| {
+        elements(&svg, "<polyline")
+            .iter()
+            .filter(|e| attr(e, "stroke") == "#1A1A1A")
+            .filter(|e| {
+                let p: Vec<(f64, f64)> = attr(e, "points")
+                    .split_whitespace()
+                    .map(|q| {
+                        let (x, y) = q.split_once(',').unwrap();
+                        (x.parse().unwrap(), y.parse().unwrap())
+                    })
+                    .collect();
+                p.len() == 2 && p[0].1 == y && p[1].1 == y && p[1].0 - p[0].0 <= 4.0
+            })
+            .count()
+    };
+    let pis: Vec<bool> = diamonds(&svg)
+        .iter()
+        .map(|d| dashes_at(d[0].1) > 2)
+        .collect();
+    let want: Vec<bool> = rows.iter().map(|r| r.fit.k > 1).collect();
+    assert_eq!(pis, want, "dashed prediction intervals where k > 1");
+    assert!(t
+        .iter()
+        .any(|s| s.starts_with("Each row is its own analysis") && s.contains("REML")));
+}
+
+#[test]
+fn summary_forest_of_pooled_paths_data() {
+    // Studies given by their paths (a·b with Sobel variances), a row per mediator.
+    let r = analyze_with(
+        MEDIATION_PATHS,
+        Options {
+            table: Some(Columns::Text("mediator".into())),
+            mediation: Some("paths".into()),
+            method: Some("DL".into()),
+            ci: Some("hksj".into()),
+            ..Default::default()
+        },
+    );
+    let (style, svg) = sized(PlotKind::SummaryForest, &r);
+    snapshot("summary_forest_mediation_paths.svg", &svg);
+    assert_inside(&svg, f64::from(style.width), f64::from(style.height));
+    let t = texts(&svg);
+    assert_eq!(diamonds(&svg).len(), 3);
+    for name in ["catastrophizing", "fear", "self-efficacy"] {
+        assert!(t.contains(&name.to_string()), "{name} in {t:?}");
+    }
+    assert!(t.contains(&"mediator".into()));
+    assert!(t
+        .iter()
+        .any(|s| s.contains("τ² by DL") && s.contains("Knapp–Hartung")));
+    // Self-efficacy has one study: no I² ("—").
+    assert!(has_run(&t, &["self-efficacy", "1", "—"]), "{t:?}");
+}
+
+#[test]
+fn summary_forest_labels_are_text_and_need_a_table() {
+    let data = "study,yi,vi,g\nA,0.1,0.01,<b>&\nB,0.5,0.02,<b>&\nC,0.3,0.05,\"x\"\n";
+    let r = analyze_with(
+        data,
+        Options {
+            table: Some(Columns::Text("g".into())),
+            method: Some("FE".into()),
+            ..Default::default()
+        },
+    );
+    let (_, svg) = sized(PlotKind::SummaryForest, &r);
+    assert!(svg.contains("&lt;b&gt;&amp;") && !svg.contains("<b>&"));
+    // A common-effect model has no prediction intervals and says so in its note.
+    let t = texts(&svg);
+    assert!(t.iter().any(|s| s.contains("a common-effect model")));
+    assert!(!t.iter().any(|s| s.starts_with("Dashed lines")));
+    let none = analyze_with(BCG, Options::default());
+    let e = PlotKind::SummaryForest
+        .svg(&none, &PlotStyle::default())
+        .unwrap_err();
+    assert!(e.to_string().contains("--table"), "{e}");
+    assert_eq!(plot::size(PlotKind::SummaryForest, &none), (760, 480));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,8 +14,9 @@
 //! - `forest_svg(report)`, `funnel_svg(report)`: the plots as SVG text for downloads.
 //! - `draw_plot(canvas, report, kind, dpr)`, `plot_svg(report, kind)`, `plot_size(report, kind)`:
 //!   any plot by its name (`PlotKind`'s serde name: "forest", "funnel", "subgroupforest",
-//!   "bubble", "funnelcontours", "leaveoneout", "baujat"), as the three calls above. A plot of an
-//!   analysis the report lacks (a subgroup forest without `by`) is an error that names the option.
+//!   "bubble", "funnelcontours", "leaveoneout", "baujat", "summaryforest"), as the three calls
+//!   above. A plot of an analysis the report lacks (a subgroup forest without `by`) is an error
+//!   that names the option.
 //! - Every failure is thrown as `{message: string, row: number | null, column: string | null}`:
 //!   the error's text for the user, and the data row (from 1) and column name it is about.
 //! - A panic (a bug) writes its message to the console and to `globalThis.metapoolPanic`; the
@@ -341,7 +342,7 @@ mod tests {
         let d = || {
             analyze(doc(
                 BCG,
-                r#"{"by": "alloc", "mods": "ablat", "leave1out": true, "bias": true}"#,
+                r#"{"by": "alloc", "mods": "ablat", "leave1out": true, "bias": true, "table": "alloc"}"#,
             ))
             .unwrap()
         };

@@ -3,8 +3,8 @@
 //! layer needs a single `draw_plot(canvas, report, kind, dpr)`.
 
 use super::{
-    baujat, bubble, forest, funnel, funnel_contours, leave1out, subgroup_forest, PlotError,
-    PlotStyle,
+    baujat, bubble, forest, funnel, funnel_contours, leave1out, subgroup_forest, summary_forest,
+    PlotError, PlotStyle,
 };
 use crate::report::Report;
 use plotters::coord::Shift;
@@ -15,7 +15,8 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The plots metapool draws. Serialized (and parsed) as the lowercase names "forest",
-/// "funnel", "subgroupforest", "bubble", "funnelcontours", "leaveoneout" and "baujat".
+/// "funnel", "subgroupforest", "bubble", "funnelcontours", "leaveoneout", "baujat" and
+/// "summaryforest".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -34,11 +35,13 @@ pub enum PlotKind {
     LeaveOneOut,
     /// Contribution to heterogeneity against influence; needs `leave1out`.
     Baujat,
+    /// A diamond per row of the summary table (one pooled fit per combination); needs `table`.
+    SummaryForest,
 }
 
 impl PlotKind {
     /// Every kind, in the order a page would list them.
-    pub const ALL: [PlotKind; 7] = [
+    pub const ALL: [PlotKind; 8] = [
         PlotKind::Forest,
         PlotKind::Funnel,
         PlotKind::SubgroupForest,
@@ -46,6 +49,7 @@ impl PlotKind {
         PlotKind::FunnelContours,
         PlotKind::LeaveOneOut,
         PlotKind::Baujat,
+        PlotKind::SummaryForest,
     ];
 
     /// The name used in JSON and by [`FromStr`]: "forest", "subgroupforest" …
@@ -58,6 +62,7 @@ impl PlotKind {
             PlotKind::FunnelContours => "funnelcontours",
             PlotKind::LeaveOneOut => "leaveoneout",
             PlotKind::Baujat => "baujat",
+            PlotKind::SummaryForest => "summaryforest",
         }
     }
 
@@ -87,6 +92,7 @@ impl PlotKind {
             PlotKind::FunnelContours => funnel_contours::funnel_contours_svg(report, style),
             PlotKind::LeaveOneOut => leave1out::leave1out_svg(report, style),
             PlotKind::Baujat => baujat::baujat_svg(report, style),
+            PlotKind::SummaryForest => summary_forest::summary_forest_svg(report, style),
         }
     }
 }
@@ -142,6 +148,7 @@ pub fn draw<DB: DrawingBackend>(
         PlotKind::FunnelContours => funnel_contours::draw_funnel_contours(area, report, style),
         PlotKind::LeaveOneOut => leave1out::draw_leave1out(area, report, style),
         PlotKind::Baujat => baujat::draw_baujat(area, report, style),
+        PlotKind::SummaryForest => summary_forest::draw_summary_forest(area, report, style),
     }
 }
 
@@ -152,6 +159,7 @@ pub fn size(kind: PlotKind, report: &Report) -> (u32, u32) {
         PlotKind::Forest => forest::forest_size(report),
         PlotKind::SubgroupForest => subgroup_forest::subgroup_forest_size(report),
         PlotKind::LeaveOneOut => leave1out::leave1out_size(report),
+        PlotKind::SummaryForest => summary_forest::summary_forest_size(report),
         PlotKind::Funnel | PlotKind::Bubble | PlotKind::FunnelContours | PlotKind::Baujat => {
             let style = PlotStyle::default();
             (style.width, style.height)
@@ -168,12 +176,18 @@ pub fn size(kind: PlotKind, report: &Report) -> (u32, u32) {
 /// a study the regression left out.
 fn moderator(report: &Report) -> Result<Vec<f64>, PlotError> {
     bubble::check_regression(report)?;
-    let reg = report.regression.as_ref().expect("check_regression found a regression");
+    let reg = report
+        .regression
+        .as_ref()
+        .expect("check_regression found a regression");
     Ok(report
         .studies
         .iter()
         .map(|s| {
-            reg.rows.iter().position(|&r| r == s.row).map_or(f64::NAN, |i| reg.x[i][1])
+            reg.rows
+                .iter()
+                .position(|&r| r == s.row)
+                .map_or(f64::NAN, |i| reg.x[i][1])
         })
         .collect())
 }
@@ -197,6 +211,10 @@ mod tests {
         assert_eq!(
             "subgroup_forest".parse::<PlotKind>().unwrap(),
             PlotKind::SubgroupForest
+        );
+        assert_eq!(
+            "summary-forest".parse::<PlotKind>().unwrap(),
+            PlotKind::SummaryForest
         );
         let e = "violin".parse::<PlotKind>().unwrap_err();
         assert!(

@@ -35,6 +35,7 @@ mod kind;
 mod leave1out;
 mod paint;
 mod subgroup_forest;
+mod summary_forest;
 mod table;
 
 pub use baujat::{baujat_points, baujat_svg, draw_baujat, BaujatPoint};
@@ -45,6 +46,7 @@ pub use funnel_contours::{draw_funnel_contours, funnel_contours_svg};
 pub use kind::{draw, size, PlotKind};
 pub use leave1out::{draw_leave1out, leave1out_size, leave1out_svg};
 pub use subgroup_forest::{draw_subgroup_forest, subgroup_forest_size, subgroup_forest_svg};
+pub use summary_forest::{draw_summary_forest, summary_forest_size, summary_forest_svg};
 
 use crate::input::Role;
 use crate::report::Report;
