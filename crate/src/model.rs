@@ -143,8 +143,47 @@ pub fn fit(studies: &Studies, settings: &Settings) -> Result<Fit, Error> {
 
 /// Fits the intercept-only model to a problem (effects, variances, design).
 pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error> {
-    let k = problem.k();
-    let df = problem.df();
+    let tau2 = tau2::estimate(settings.method, problem)?;
+    let wls = Wls::at_tau2(problem.design, problem.y, problem.v, tau2.value)?;
+    let sum_w = wls.sum_w();
+    let parts = Parts {
+        k: problem.k(),
+        tau2,
+        estimate: wls.beta[0],
+        var: wls.a_inv[(0, 0)],
+        rss: wls.rss(),
+        q: heterogeneity::q_test(problem)?,
+        weights: wls.w.iter().map(|w| 100.0 * w / sum_w).collect(),
+    };
+    assemble(parts, settings, || heterogeneity::tau2_ci(problem, settings.level))
+}
+
+/// What a fit needs from the data, computed by [`fit_problem`] or, for the fits without one
+/// study, from running sums (crate::influence).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Parts {
+    pub k: usize,
+    pub tau2: Tau2,
+    /// μ̂ at τ̂² and its unscaled variance 1/Σwᵢ.
+    pub estimate: f64,
+    pub var: f64,
+    /// Σwᵢ(yᵢ − μ̂)² at τ̂² (for Knapp–Hartung).
+    pub rss: f64,
+    /// Cochran's Q test at fixed-effect weights.
+    pub q: QTest,
+    /// Weight of each study in percent (may be left empty by callers that do not report them).
+    pub weights: Vec<f64>,
+}
+
+/// The fit from its parts: the test, CI and PI of μ̂ and the heterogeneity statistics;
+/// `q_profile` gives the Q-profile interval of τ² (called only under random effects with k ≥ 2).
+pub(crate) fn assemble(
+    parts: Parts,
+    settings: &Settings,
+    q_profile: impl FnOnce() -> Result<(f64, f64), Error>,
+) -> Result<Fit, Error> {
+    let Parts { k, tau2, estimate, mut var, rss, q, weights } = parts;
+    let df = q.df;
     let mut warnings = Vec::new();
     let mut settings = *settings;
     if settings.ci == CiType::Hksj && df == 0 {
@@ -156,17 +195,12 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
         settings.ci = CiType::Z;
     }
     let settings = &settings;
-    let tau2 = tau2::estimate(settings.method, problem)?;
-    let wls = Wls::at_tau2(problem.design, problem.y, problem.v, tau2.value)?;
-    let estimate = wls.beta[0];
-    let mut var = wls.a_inv[(0, 0)];
     let alpha = 1.0 - settings.level;
 
     // Test and CI of the pooled estimate.
     let (crit, t_df) = match settings.ci {
         CiType::Z => (Some(dist::qnorm_upper(alpha / 2.0)), None),
         CiType::Hksj => {
-            let rss = wls.rss();
             var *= if rss <= f64::EPSILON { 0.0 } else { rss / df as f64 };
             (Some(dist::qt_upper(alpha / 2.0, df as f64)), Some(df))
         }
@@ -219,7 +253,6 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
     }
 
     // Heterogeneity.
-    let q = heterogeneity::q_test(problem)?;
     let (mut i2, mut h2, mut tau2_ci, mut i2_ci, mut h2_ci) = (None, None, None, None, None);
     if let Some(vt) = q.typical_v {
         if settings.method.is_common() {
@@ -228,7 +261,7 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
         } else {
             i2 = Some(heterogeneity::i2(tau2.value, vt));
             h2 = Some(heterogeneity::h2(tau2.value, vt));
-            let (lo, hi) = heterogeneity::tau2_ci(problem, settings.level)?;
+            let (lo, hi) = q_profile()?;
             let search_limit = (10.0 * tau2.value).max(100.0);
             if hi > search_limit {
                 warnings.push(format!(
@@ -246,7 +279,5 @@ pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error>
         );
     }
 
-    let sum_w = wls.sum_w();
-    let weights = wls.w.iter().map(|w| 100.0 * w / sum_w).collect();
     Ok(Fit { settings: *settings, k, tau2, pooled, q, i2, h2, tau2_ci, i2_ci, h2_ci, weights, warnings })
 }
