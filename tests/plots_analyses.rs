@@ -452,10 +452,10 @@ fn bcg_leave_one_out() {
     );
     assert_eq!(diamonds(&svg).len(), 1, "the estimate with all studies");
     for row in l1o {
-        let mark = if row.influential { " *" } else { "" };
+        let mark = if row.influence.influential { " *" } else { "" };
         let label = escape(&format!("Omitting {}{mark}", row.study));
         assert!(t.contains(&label), "{label}");
-        if row.influential {
+        if row.influence.influential {
             assert!(bold_texts(&svg).contains(&label), "{label} is bold");
         }
     }
@@ -489,7 +489,7 @@ fn bcg_leave_one_out() {
         .filter(|e| num(e, "height") > 100.0 && !e.contains("x=\"0\" y=\"0\""))
         .count();
     assert_eq!(tall, 1);
-    if l1o.iter().any(|r| r.influential) {
+    if l1o.iter().any(|r| r.influence.influential) {
         assert!(t.iter().any(|s| s.starts_with("* Influential")));
     }
 }
@@ -510,7 +510,7 @@ fn leave_one_out_marks_an_influential_study() {
         .as_ref()
         .unwrap()
         .iter()
-        .filter(|r| r.influential)
+        .filter(|r| r.influence.influential)
         .map(|r| r.study.as_str())
         .collect();
     assert_eq!(flagged, ["Outlier"]);
@@ -543,7 +543,7 @@ fn leave_one_out_with_two_studies() {
     // With two studies, each one's hat value (1/2 or more) passes metafor's cut-off 3p/k... or
     // not, depending on the weights: the label carries the mark when the report says so.
     for row in r.leave1out.as_ref().unwrap() {
-        let mark = if row.influential { " *" } else { "" };
+        let mark = if row.influence.influential { " *" } else { "" };
         assert!(
             t.contains(&format!("Omitting {}{mark}", row.study)),
             "{t:?}"

@@ -385,16 +385,8 @@ pub struct LeaveOneOutRow {
     /// `tau2.del`, `QE.del`).
     #[serde(flatten)]
     pub fit: Overall,
-    pub rstudent: Option<f64>,
-    pub dffits: Option<f64>,
-    pub dfbetas: Option<f64>,
-    pub cook_d: Option<f64>,
-    pub cov_r: Option<f64>,
-    pub hat: f64,
-    /// Weight of the study in the full model, percent.
-    pub weight: f64,
-    /// Flagged as influential by metafor's rule.
-    pub influential: bool,
+    #[serde(flatten)]
+    pub influence: crate::influence::Influence,
 }
 
 /// Leave-one-out rows in input order.
@@ -405,14 +397,7 @@ pub fn leave_one_out_rows(studies: &Studies, deleted: &[crate::influence::Delete
             study: studies.labels()[d.index].clone(),
             row: studies.rows()[d.index],
             fit: Overall::from_fit(&d.fit),
-            rstudent: d.rstudent,
-            dffits: d.dffits,
-            dfbetas: d.dfbetas,
-            cook_d: d.cook_d,
-            cov_r: d.cov_r,
-            hat: d.hat,
-            weight: d.weight,
-            influential: d.influential,
+            influence: d.influence.clone(),
         })
         .collect()
 }

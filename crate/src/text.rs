@@ -222,7 +222,7 @@ fn render_analyses(s: &mut String, report: &Report, pct: &str) {
         let _ = writeln!(s, "\nLeave-one-out (the fit without each study; * influential)");
         let width = rows.iter().map(|r| r.study.chars().count()).max().unwrap_or(5).clamp(5, 40);
         for r in rows {
-            let mark = if r.influential { "*" } else { " " };
+            let mark = if r.influence.influential { "*" } else { " " };
             let label: String = r.study.chars().take(width).collect();
             let _ = writeln!(s, " {mark}{label:<width$}  {}", fit_line(&r.fit));
         }

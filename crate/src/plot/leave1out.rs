@@ -81,9 +81,9 @@ fn table(report: &Report) -> Result<Table, PlotError> {
                 r.study, r.row
             )));
         }
-        let mark = if r.influential { " *" } else { "" };
+        let mark = if r.influence.influential { " *" } else { "" };
         out.push(Row::Entry(Entry {
-            bold: r.influential,
+            bold: r.influence.influential,
             estimate: Some(r.fit.estimate),
             ci: interval(r.fit.ci_lower, r.fit.ci_upper),
             cells: cells(&r.fit, random),
@@ -103,7 +103,7 @@ fn table(report: &Report) -> Result<Table, PlotError> {
         )
     }));
     let mut notes = Vec::new();
-    if rows.iter().any(|r| r.influential) {
+    if rows.iter().any(|r| r.influence.influential) {
         notes.push(
             "* Influential (metafor's influence(): DFFITS, Cook's distance, hat value or DFBETAS \
              beyond its cut-off)"
