@@ -248,7 +248,7 @@ fn paths_compared_with_the_pooled_indirect_effect() {
         },
     })
     .unwrap_err();
-    assert_eq!(err.to_string(), "unknown mediation 'both': choose one of ie, paths");
+    assert_eq!(err.to_string(), "unknown mediation 'both': choose one of ie, paths, bivariate");
 }
 
 /// The three rules for asymmetric limits differ as expected on the example and coincide on

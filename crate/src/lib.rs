@@ -76,8 +76,8 @@ pub struct Options {
     pub cumulative_by: Option<String>,
     /// Small-study effects: Egger, Begg, trim and fill, fail-safe N, PET-PEESE.
     pub bias: Option<bool>,
-    /// Mediation: "ie" (default; pool the indirect effects) or "paths" (also pool a and b
-    /// separately and combine them by Monte Carlo).
+    /// Mediation: "ie" (default; pool the indirect effects), "paths" (also pool a and b
+    /// separately and combine them by Monte Carlo) or "bivariate" (also the bivariate model).
     pub mediation: Option<String>,
     /// SE of a study given by asymmetric limits: "width" (default), "wider" or "zero_side".
     pub ci_se_rule: Option<String>,
@@ -257,8 +257,8 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
     report::set_path_intervals(&mut studies, &mediation::per_study::intervals(&paths, &settings.per_study)?);
     let pooled_paths = match settings.mediation {
         mediation::pooled::Mediation::Ie => None,
-        mediation::pooled::Mediation::Paths => optional(
-            mediation::pooled::pool(&input.studies, &settings.model, &settings.per_study),
+        mode => optional(
+            mediation::pooled::pool_as(mode, &input.studies, &settings.model, &settings.per_study),
             &mut warnings,
         )?
         .map(|p| {

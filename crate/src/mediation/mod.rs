@@ -2,6 +2,7 @@
 //! distribution-of-the-product intervals), pooled paths, the rules for asymmetric limits,
 //! rounding, and tables of pooled rows.
 
+pub mod bivariate;
 pub mod dop;
 pub mod montecarlo;
 pub mod per_study;

@@ -17,6 +17,18 @@
 //! time with the methods metafor offers and treats â and b̂ as independent, and the studies'
 //! `cov_ab` does not enter.
 //!
+//! # The bivariate model (`mediation = "bivariate"`)
+//! Everything above, and beside it a joint fit of a and b over the same studies
+//! ([`super::bivariate`]): a bivariate random-effects model with the studies' within-study
+//! covariances (`cov_ab`, 0 when not given) and an unstructured between-study covariance (τ_a²,
+//! τ_b², ρ), by REML under `REML`, by ML under `ML`, with Σ = 0 under `FE`, and by REML under the
+//! other methods (with a warning: they have no bivariate form here). Its pooled IE = μ̂_a·μ̂_b has
+//! the Monte Carlo interval of μ_a\*·μ_b\* with (μ_a\*, μ_b\*) drawn from the bivariate normal
+//! with mean (μ̂_a, μ̂_b) and the estimated covariance of the two (correlated draws,
+//! [`super::montecarlo`], same seed and number of draws), and the distribution-of-the-product
+//! interval of the same pair. Its intervals are Wald-type (z) under either CI type, with a
+//! warning under `hksj`.
+//!
 //! # Comparison
 //! The pooled IE of the main analysis (`overall`: the studies' a·b with their delta-method
 //! variances, or IEs given directly) and the pooled-paths IE estimate the same quantity by
@@ -29,10 +41,13 @@
 //! synthesizing mediation analyses using the product of coefficient approach across multiple
 //! trials. *Statistical Methods & Applications*. doi:10.1007/s10260-016-0354-y
 
+use super::bivariate::{self, Bivariate, Estimator};
 use super::per_study::{self, Paths};
 use super::{dop, montecarlo};
 use crate::error::Error;
-use crate::model::{self, Fit};
+use crate::input::Role;
+use crate::model::{self, CiType, Fit};
+use crate::tau2::Method;
 use crate::report::Overall;
 use crate::studies::Studies;
 use serde::{Deserialize, Serialize};
@@ -45,10 +60,12 @@ pub enum Mediation {
     Ie,
     /// Also a and b separately, with the pooled IE = â·b̂ by Monte Carlo.
     Paths,
+    /// As `Paths`, and also the bivariate model of a and b ([`super::bivariate`]).
+    Bivariate,
 }
 
 impl Mediation {
-    /// Parses `ie` or `paths` (any case).
+    /// Parses `ie`, `paths` or `bivariate` (any case).
     ///
     /// # Errors
     /// [`Error::BadOption`] for anything else.
@@ -56,10 +73,11 @@ impl Mediation {
         match s.trim().to_ascii_lowercase().as_str() {
             "ie" | "indirect" => Ok(Mediation::Ie),
             "paths" | "path" | "ab" => Ok(Mediation::Paths),
+            "bivariate" | "bivar" | "joint" => Ok(Mediation::Bivariate),
             _ => Err(Error::BadOption {
                 option: "mediation".into(),
                 value: s.into(),
-                allowed: "ie, paths".into(),
+                allowed: "ie, paths, bivariate".into(),
             }),
         }
     }
@@ -73,6 +91,8 @@ pub struct PooledPaths {
     pub a: Fit,
     pub b: Fit,
     pub ie: PooledIe,
+    /// With `Mediation::Bivariate`: the joint fit of a and b and its μ̂_a·μ̂_b.
+    pub bivariate: Option<(Bivariate, PooledIe)>,
     pub warnings: Vec<String>,
 }
 
@@ -92,6 +112,22 @@ pub struct PooledIe {
 /// [`Error::TooFewStudies`] when no study gives all of a, sa, b and sb; estimator failures of
 /// either fit.
 pub fn pool(studies: &Studies, settings: &model::Settings, mc: &per_study::Settings) -> Result<PooledPaths, Error> {
+    pool_as(Mediation::Paths, studies, settings, mc)
+}
+
+/// [`pool`], and with `Mediation::Bivariate` also the bivariate model of a and b over the same
+/// studies (too few studies for it give a warning, not an error).
+///
+/// # Errors
+/// As [`pool`]; with `Mediation::Bivariate` also [`Error::BadCovariance`] for a `cov_ab` that is
+/// not smaller in size than sa·sb in a row whose effect came from other columns (rows given by
+/// their paths are checked when read), and failures of the bivariate fit.
+pub fn pool_as(
+    mediation: Mediation,
+    studies: &Studies,
+    settings: &model::Settings,
+    mc: &per_study::Settings,
+) -> Result<PooledPaths, Error> {
     let given = studies.given();
     let paths: Vec<(usize, [f64; 4])> = (0..studies.k())
         .filter_map(|i| given.and_then(|g| g[i].paths()).map(|p| (i, p)))
@@ -139,13 +175,108 @@ pub fn pool(studies: &Studies, settings: &model::Settings, mc: &per_study::Setti
             what: "the product of the pooled paths".into(),
         });
     }
+    let bivariate = match mediation {
+        Mediation::Bivariate => fit_bivariate(studies, &used, settings, mc, &mut warnings)?,
+        Mediation::Ie | Mediation::Paths => None,
+    };
     Ok(PooledPaths {
         used,
         a,
         b,
         ie,
+        bivariate,
         warnings,
     })
+}
+
+/// The bivariate model over the studies `used`, with its warnings; `None` (and a warning) with
+/// too few studies.
+fn fit_bivariate(
+    studies: &Studies,
+    used: &[usize],
+    settings: &model::Settings,
+    mc: &per_study::Settings,
+    warnings: &mut Vec<String>,
+) -> Result<Option<(Bivariate, PooledIe)>, Error> {
+    let given = studies.given().unwrap_or(&[]);
+    let mut paths = Vec::with_capacity(used.len());
+    for &i in used {
+        let Some([a, sa, b, sb]) = given.get(i).and_then(|g| g.paths()) else {
+            continue;
+        };
+        let cov_ab = given[i].value(Role::CovAb).unwrap_or(0.0);
+        if cov_ab.abs() >= sa * sb {
+            return Err(Error::BadCovariance {
+                row: studies.rows()[i],
+                column: "cov_ab".into(),
+                value: given[i].cells.get(&Role::CovAb).map_or_else(|| cov_ab.to_string(), |t| t.text.clone()),
+                limit: sa * sb,
+            });
+        }
+        paths.push(Paths { a, sa, b, sb, cov_ab });
+    }
+    let estimator = match settings.method {
+        Method::FE => Estimator::FE,
+        Method::ML => Estimator::ML,
+        Method::REML => Estimator::REML,
+        other => {
+            warnings.push(format!(
+                "bivariate model: fitted by REML, as the {} estimator has no bivariate form here",
+                other.code()
+            ));
+            Estimator::REML
+        }
+    };
+    if settings.ci == CiType::Hksj {
+        warnings.push(
+            "bivariate model: its intervals use the normal distribution (z); the Knapp–Hartung \
+             adjustment applies to the separate fits of a and b only"
+                .into(),
+        );
+    }
+    let f = match bivariate::fit(&paths, estimator) {
+        Ok(f) => f,
+        Err(e @ Error::TooFewStudies { .. }) => {
+            warnings.push(e.to_string());
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    if estimator != Estimator::FE {
+        match (f.tau2, f.rho) {
+            ([t_a, t_b], _) if t_a == 0.0 && t_b == 0.0 => warnings.push(
+                "bivariate model: the between-study variances of a and b are both 0, so their \
+                 between-study correlation is not identified (null)"
+                    .into(),
+            ),
+            ([t_a, t_b], _) if t_a == 0.0 || t_b == 0.0 => warnings.push(format!(
+                "bivariate model: the between-study variance of {} is 0, so the between-study \
+                 correlation of a and b is not identified (null)",
+                if t_a == 0.0 { "a" } else { "b" }
+            )),
+            (_, Some(r)) if r.abs() == 1.0 => warnings.push(format!(
+                "bivariate model: the between-study correlation of a and b is at its bound ({r})"
+            )),
+            _ => {}
+        }
+    }
+    let (se_a, se_b) = (f.vcov[0][0].sqrt(), f.vcov[1][1].sqrt());
+    let pair = Paths {
+        a: f.mu[0],
+        sa: se_a,
+        b: f.mu[1],
+        sb: se_b,
+        cov_ab: f.vcov[0][1],
+    };
+    let estimate = f.mu[0] * f.mu[1];
+    let usable = se_a > 0.0 && se_b > 0.0 && pair.cov_ab.abs() < se_a * se_b;
+    let ie = product(estimate, usable.then_some(pair), settings.level, mc);
+    if !ie.estimate.is_finite() {
+        return Err(Error::Numerical {
+            what: "the product of the bivariate model's paths".into(),
+        });
+    }
+    Ok(Some((f, ie)))
 }
 
 /// â·b̂ with its Monte Carlo and distribution-of-the-product intervals at `level`.
@@ -161,6 +292,11 @@ fn combine(a: &Fit, b: &Fit, level: f64, mc: &per_study::Settings) -> PooledIe {
         }),
         _ => None,
     };
+    product(estimate, paths, level, mc)
+}
+
+/// The product `estimate` with the intervals of the normal pair `paths` (none without it).
+fn product(estimate: f64, paths: Option<Paths>, level: f64, mc: &per_study::Settings) -> PooledIe {
     let Some(p) = paths else {
         return PooledIe {
             estimate,
@@ -186,6 +322,83 @@ pub struct PathsReport {
     pub b: Overall,
     pub ie: IeRow,
     pub comparison: Comparison,
+    /// With `mediation = "bivariate"`: the joint fit of a and b (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bivariate: Option<BivariateReport>,
+}
+
+/// The report's `paths.bivariate`: the bivariate random-effects model of a and b.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BivariateReport {
+    /// How Σ was estimated: "REML", "ML", or "FE" (Σ = 0).
+    pub method: String,
+    pub k: usize,
+    /// μ̂_a with its SE, z test and Wald-type (z) CI at `level`.
+    pub a: PathRow,
+    pub b: PathRow,
+    /// The covariance of μ̂_a and μ̂_b.
+    pub cov_ab: f64,
+    /// The between-study variances and covariance (ρ·τ_a·τ_b).
+    pub tau2_a: f64,
+    pub tau2_b: f64,
+    pub tau_ab: f64,
+    /// The between-study correlation of a and b; null when a τ² is 0 (not identified) or under FE.
+    pub rho: Option<f64>,
+    /// The maximized log-likelihood (restricted under REML), as metafor's `logLik()`.
+    pub loglik: f64,
+    /// Always "z".
+    pub ci: String,
+    pub level: f64,
+    /// μ̂_a·μ̂_b with the Monte Carlo interval from correlated draws and the
+    /// distribution-of-the-product interval.
+    pub ie: IeRow,
+}
+
+/// One pooled path of the bivariate model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathRow {
+    pub estimate: f64,
+    pub se: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    /// z = estimate / se.
+    pub stat: f64,
+    pub p: f64,
+}
+
+impl PathRow {
+    fn new(estimate: f64, se: f64, level: f64) -> PathRow {
+        let z = crate::dist::qnorm_upper((1.0 - level) / 2.0);
+        let stat = estimate / se;
+        PathRow {
+            estimate,
+            se,
+            ci_lower: estimate - z * se,
+            ci_upper: estimate + z * se,
+            stat,
+            p: crate::dist::pnorm_two_sided(stat),
+        }
+    }
+}
+
+impl BivariateReport {
+    fn new(f: &Bivariate, ie: &PooledIe, level: f64, mc: &per_study::Settings) -> BivariateReport {
+        BivariateReport {
+            method: f.estimator.code().into(),
+            k: f.k,
+            a: PathRow::new(f.mu[0], f.vcov[0][0].sqrt(), level),
+            b: PathRow::new(f.mu[1], f.vcov[1][1].sqrt(), level),
+            cov_ab: f.vcov[0][1],
+            tau2_a: f.tau2[0],
+            tau2_b: f.tau2[1],
+            tau_ab: f.tau_ab,
+            rho: f.rho,
+            loglik: f.loglik,
+            ci: CiType::Z.code().into(),
+            level,
+            ie: IeRow::new(ie, level, mc),
+        }
+    }
 }
 
 /// The pooled-paths indirect effect â·b̂.
@@ -201,6 +414,21 @@ pub struct IeRow {
     pub draws: usize,
     pub seed: u64,
     pub level: f64,
+}
+
+impl IeRow {
+    fn new(ie: &PooledIe, level: f64, mc: &per_study::Settings) -> IeRow {
+        IeRow {
+            estimate: ie.estimate,
+            ci_lower: ie.mc.map(|c| c.0),
+            ci_upper: ie.mc.map(|c| c.1),
+            dop_lower: ie.dop.map(|c| c.0),
+            dop_upper: ie.dop.map(|c| c.1),
+            draws: mc.mc_draws,
+            seed: mc.seed,
+            level,
+        }
+    }
 }
 
 /// How far the pooled-paths IE is from the main analysis's pooled IE (`overall`).
@@ -226,17 +454,9 @@ pub struct Comparison {
 impl PathsReport {
     /// The report part, with the comparison against the main fit `overall`.
     pub fn new(p: &PooledPaths, studies: &Studies, overall: &Fit, mc: &per_study::Settings) -> PathsReport {
-        let (ci_lower, ci_upper) = (p.ie.mc.map(|c| c.0), p.ie.mc.map(|c| c.1));
-        let ie = IeRow {
-            estimate: p.ie.estimate,
-            ci_lower,
-            ci_upper,
-            dop_lower: p.ie.dop.map(|c| c.0),
-            dop_upper: p.ie.dop.map(|c| c.1),
-            draws: mc.mc_draws,
-            seed: mc.seed,
-            level: overall.settings.level,
-        };
+        let level = overall.settings.level;
+        let ie = IeRow::new(&p.ie, level, mc);
+        let (ci_lower, ci_upper) = (ie.ci_lower, ie.ci_upper);
         let o = &overall.pooled;
         let diff = |x: Option<f64>, y: Option<(f64, f64)>, pick: fn((f64, f64)) -> f64| Some(x? - pick(y?));
         let width = |c: Option<(f64, f64)>| c.map(|(l, u)| u - l);
@@ -261,6 +481,7 @@ impl PathsReport {
             b: Overall::from_fit(&p.b),
             ie,
             comparison,
+            bivariate: p.bivariate.as_ref().map(|(f, ie)| BivariateReport::new(f, ie, level, mc)),
         }
     }
 }
@@ -278,7 +499,42 @@ mod tests {
     fn mediation_option() {
         assert_eq!(Mediation::parse(" Paths ").unwrap(), Mediation::Paths);
         assert_eq!(Mediation::parse("IE").unwrap(), Mediation::Ie);
+        assert_eq!(Mediation::parse("Bivariate").unwrap(), Mediation::Bivariate);
         assert!(matches!(Mediation::parse("both"), Err(Error::BadOption { .. })));
+    }
+
+    #[test]
+    fn bivariate_beside_the_separate_paths() {
+        let s = studies(include_str!("../../../www/examples/mediation_paths.csv"));
+        let settings = model::Settings::default();
+        let mc = per_study::Settings::default();
+        let separate = pool(&s, &settings, &mc).unwrap();
+        assert_eq!(separate.bivariate, None);
+        let p = pool_as(Mediation::Bivariate, &s, &settings, &mc).unwrap();
+        assert_eq!((p.a.clone(), p.b.clone(), p.ie), (separate.a, separate.b, separate.ie));
+        let (f, ie) = p.bivariate.unwrap();
+        // The illustrative studies are homogeneous: Σ̂ = 0 and μ̂ the common-effect means.
+        assert_eq!(f.tau2, [0.0, 0.0]);
+        assert!((f.mu[0] - p.a.pooled.estimate).abs() < 1e-12);
+        assert_eq!(ie.estimate, f.mu[0] * f.mu[1]);
+        assert!(p.warnings.iter().any(|w| w.contains("both 0")), "{:?}", p.warnings);
+        // Other methods: REML with a warning; hksj: z with a warning.
+        let dl = model::Settings { method: Method::DL, ci: CiType::Hksj, ..settings };
+        let p = pool_as(Mediation::Bivariate, &s, &dl, &mc).unwrap();
+        assert_eq!(p.bivariate.unwrap().0.estimator, Estimator::REML);
+        assert!(p.warnings.iter().any(|w| w.contains("fitted by REML, as the DL estimator")));
+        assert!(p.warnings.iter().any(|w| w.contains("normal distribution (z)")));
+        // Two studies: the separate paths, and a warning instead of the bivariate model.
+        let two = studies("study,a,sa,b,sb\nX,0.61,0.09,0.33,0.11\nY,0.18,0.12,0.52,0.08\n");
+        let p = pool_as(Mediation::Bivariate, &two, &settings, &mc).unwrap();
+        assert_eq!(p.bivariate, None);
+        assert!(p.warnings.iter().any(|w| w.contains("bivariate model of a and b needs at least 3 studies")));
+        // A covariance beyond sa·sb in a row given by yi and vi is named.
+        let bad = studies("study,yi,vi,a,sa,b,sb,cov_ab\nX,0.2,0.01,0.61,0.09,0.33,0.11,0.5\nY,,,0.18,0.12,0.52,0.08,\nZ,,,0.3,0.1,0.4,0.1,\n");
+        assert!(matches!(
+            pool_as(Mediation::Bivariate, &bad, &settings, &mc),
+            Err(Error::BadCovariance { row: 1, .. })
+        ));
     }
 
     #[test]
