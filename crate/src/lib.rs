@@ -17,6 +17,7 @@
 pub mod bias;
 pub mod dist;
 pub mod error;
+pub mod gosh;
 pub mod heterogeneity;
 pub mod influence;
 pub mod input;
