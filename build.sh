@@ -150,6 +150,16 @@ case "$cmd" in
   dist)
     build_dist
     ;;
+  bench)
+    ensure_rust
+    log "cargo bench --bench core (divan: fits per method and k, leave-one-out, Q-profile, meta-regression, Monte Carlo, GOSH)"
+    cargo bench --bench core
+    log "cargo bench --bench figures (fit time against k: docs/performance_fit.csv and .svg)"
+    cargo bench --bench figures
+    log "benches/cli_vs_metafor.sh (whole-process CLI and GOSH beside R's metafor, when installed)"
+    bash benches/cli_vs_metafor.sh
+    log "page figures (headless Chromium): not measured here yet, see docs/performance.md"
+    ;;
   *)
     echo "usage: ./build.sh test|serve|dist|bench" >&2
     exit 2
