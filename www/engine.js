@@ -1,0 +1,264 @@
+// Where the analyses run: in a Web Worker (www/worker.js), so that the page's main thread only
+// reads the form, writes the results and draws. One request at a time goes to the worker; while it
+// works, only the newest further request waits (the ones in between are dropped, never computed),
+// and a result that a newer request has superseded is dropped too. An analysis that has run for a
+// while when a newer one is asked for is abandoned: its worker is ended and a fresh one started.
+// A panic (a bug in the core) ends the worker too; a fresh one is started and the request tried once
+// more. Where no worker can start, the analyses run on the main thread (the page says so).
+// No statistics here.
+
+/** Resolution of a request that a newer one replaced: its result is not shown. */
+export const SUPERSEDED = Object.freeze({ superseded: true });
+
+/** A running analysis older than this is abandoned when a newer one comes (ms). */
+const CANCEL_AFTER_MS = 300;
+/** A worker that has not said "ready" after this long is given up on (ms). */
+const START_TIMEOUT_MS = 20_000;
+
+/** Compiles the core once; the main thread (plots) and every worker instantiate this module. */
+export async function compileCore(inlined) {
+  if (inlined) {
+    return WebAssembly.compile(Uint8Array.from(atob(inlined.wasm), (c) => c.charCodeAt(0)));
+  }
+  const url = new URL('../pkg/metapool_bg.wasm', import.meta.url);
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    // A server that does not send application/wasm.
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`could not load the core (${res.status})`);
+    return WebAssembly.compile(await res.arrayBuffer());
+  }
+}
+
+export class Engine {
+  /**
+   * @param {object} o
+   * @param {Promise<WebAssembly.Module>} o.module the compiled core
+   * @param {string | null} o.workerSource the worker as one classic script (the single-file
+   *   build, started from a blob: URL), or null to start www/worker.js
+   * @param {(doc: object) => Promise<{report} | {error}>} o.runOnPage the fallback: one analysis
+   *   on the main thread
+   * @param {(message: string) => void} o.onPanic the core panicked; its worker was replaced
+   * @param {(reason: string) => void} o.onFallback no worker could start; analyses run on the page
+   */
+  constructor({ module, workerSource = null, runOnPage, onPanic, onFallback }) {
+    this.module = module;
+    this.workerSource = workerSource;
+    this.runOnPage = runOnPage;
+    this.onPanic = onPanic;
+    this.onFallback = onFallback;
+    /** "starting", "worker" or "page" (the fallback). */
+    this.mode = 'starting';
+    this.worker = null;
+    this.ready = false;
+    /** The request being computed: {id, doc, resolve, tries, sent}. */
+    this.current = null;
+    /** The newest request waiting for the worker. */
+    this.pending = null;
+    /** Id of the newest request: only its result is shown. */
+    this.seq = 0;
+    /** Milliseconds the last analysis took in the core (for the docs' figures and the tests). */
+    this.lastMs = null;
+    this.blobUrl = null;
+    this.#spawn();
+  }
+
+  /**
+   * Analyses a document. Resolves to {report}, {error: {message, row, column}} or SUPERSEDED
+   * (a newer request came first; show nothing). Never rejects.
+   */
+  analyze(doc) {
+    return new Promise((resolve) => {
+      this.#drop(this.pending);
+      this.pending = { id: ++this.seq, doc, resolve, tries: 0 };
+      if (this.current && this.mode === 'worker' && performance.now() - this.current.sent > CANCEL_AFTER_MS) {
+        // A long analysis whose result nobody will see: stop it rather than wait for it.
+        this.#drop(this.current);
+        this.current = null;
+        this.#restart();
+      }
+      this.#pump();
+    });
+  }
+
+  /** Drops every request asked for so far (the page shows something else, e.g. an option error). */
+  supersede() {
+    this.seq++;
+    this.#drop(this.pending);
+    this.pending = null;
+  }
+
+  /** True while some request has not been answered. */
+  get busy() {
+    return this.current != null || this.pending != null;
+  }
+
+  #drop(request) {
+    request?.resolve(SUPERSEDED);
+  }
+
+  #makeWorker() {
+    if (this.workerSource != null) {
+      this.blobUrl ??= URL.createObjectURL(new Blob([this.workerSource], { type: 'text/javascript' }));
+      return new Worker(this.blobUrl, { name: 'metapool' });
+    }
+    return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'metapool' });
+  }
+
+  async #spawn() {
+    let worker;
+    try {
+      worker = this.#makeWorker();
+    } catch (e) {
+      this.#fallback(`this browser could not start a background worker (${e?.message ?? e})`);
+      return;
+    }
+    this.worker = worker;
+    this.ready = false;
+    worker.addEventListener('message', (e) => this.#onMessage(worker, e.data));
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      this.#onCrash(worker, e.message || 'the worker stopped');
+    });
+    worker.addEventListener('messageerror', () => this.#onCrash(worker, 'a message could not be read'));
+    const timer = setTimeout(() => {
+      if (this.worker === worker && !this.ready) this.#onCrash(worker, 'the worker did not start');
+    }, START_TIMEOUT_MS);
+    let module;
+    try {
+      module = await this.module;
+    } catch {
+      clearTimeout(timer);
+      return; // the page reports that the core could not load
+    }
+    if (this.worker !== worker) return;
+    worker.postMessage({ type: 'init', module });
+    worker.addEventListener('message', (e) => { if (e.data?.type === 'ready') clearTimeout(timer); });
+  }
+
+  #restart() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = false;
+    this.#spawn();
+  }
+
+  #fallback(reason) {
+    this.worker?.terminate();
+    this.worker = null;
+    this.mode = 'page';
+    if (this.current) {
+      // Whatever the worker was doing is done again here.
+      this.current.tries = 0;
+      if (this.current.id === this.seq && !this.pending) this.pending = this.current;
+      else this.#drop(this.current);
+      this.current = null;
+    }
+    this.onFallback(reason);
+    this.#pump();
+  }
+
+  #onMessage(worker, m) {
+    if (worker !== this.worker || m == null) return;
+    if (m.type === 'ready') {
+      this.ready = true;
+      this.mode = 'worker';
+      this.#pump();
+    } else if (m.type === 'failed') {
+      this.#fallback(`the background worker could not load the core (${m.message})`);
+    } else if (m.type === 'result' && this.current?.id === m.id) {
+      this.lastMs = m.ms;
+      this.#finish(m.error ? { error: m.error } : { report: m.report });
+    } else if (m.type === 'panic' && this.current?.id === m.id) {
+      this.#onCrash(worker, m.message);
+    }
+  }
+
+  /** The worker panicked or died: a fresh one, and the request once more (a second time: an error). */
+  #onCrash(worker, message) {
+    if (worker !== this.worker) return;
+    if (!this.ready) {
+      // It never got as far as loading the core: workers do not work here.
+      this.#fallback(`the background worker could not start (${message})`);
+      return;
+    }
+    const request = this.current;
+    this.current = null;
+    this.#restart();
+    this.onPanic(message);
+    if (request) {
+      if (request.id !== this.seq) {
+        this.#drop(request);
+      } else if (request.tries === 0) {
+        request.tries = 1;
+        this.pending = request;
+      } else {
+        request.resolve({ error: { message: `internal error: ${message}`, row: null, column: null } });
+      }
+    }
+    this.#pump();
+  }
+
+  #finish(result) {
+    const request = this.current;
+    this.current = null;
+    this.#pump();
+    // The page shows the result in a task of its own, apart from reading the worker's message.
+    setTimeout(() => request.resolve(request.id === this.seq ? result : SUPERSEDED), 0);
+  }
+
+  #pump() {
+    if (this.current || !this.pending) return;
+    if (this.mode === 'page') {
+      const request = this.pending;
+      this.pending = null;
+      this.current = request;
+      // A task of its own, so that a burst of edits still makes one analysis.
+      setTimeout(async () => {
+        const t0 = performance.now();
+        const result = await this.runOnPage(request.doc);
+        this.lastMs = performance.now() - t0;
+        if (this.current === request) this.#finish(result);
+      }, 0);
+      return;
+    }
+    if (!this.ready) return;
+    const request = this.pending;
+    this.pending = null;
+    this.current = request;
+    request.sent = performance.now();
+    this.worker.postMessage({ type: 'analyze', id: request.id, doc: request.doc });
+  }
+}
+
+/**
+ * Marks the results as out of date while a newer analysis computes: after `delay` ms (so that
+ * quick analyses do not flicker), each of `panels` gets the class "stale" and aria-busy, and
+ * `status` shows. `status` has data-pending at once, until the newest result is shown.
+ */
+export function staleMarker(panels, status, delay = 150) {
+  let timer = 0;
+  let on = false;
+  const set = (value) => {
+    on = value;
+    for (const panel of panels) {
+      panel.classList.toggle('stale', on);
+      panel.setAttribute('aria-busy', String(on));
+    }
+    status.hidden = !on;
+  };
+  return {
+    start() {
+      status.dataset.pending = 'true';
+      if (timer || on) return;
+      timer = setTimeout(() => { timer = 0; set(true); }, delay);
+    },
+    stop() {
+      delete status.dataset.pending;
+      clearTimeout(timer);
+      timer = 0;
+      set(false);
+    },
+  };
+}
