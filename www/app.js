@@ -7,6 +7,7 @@ import { Grid } from './table.js';
 import * as share from './share.js';
 import { fmt, pValue, interval, percentLabel, capitalize, csvText, csvNumber } from './format.js';
 import { SECTIONS, showAnalyses, analysesCsv, modNames, oneNumericModerator } from './analyses.js';
+import { MEDIATION_SECTIONS, showMediation, mediationCsv, studyIntervalColumns, studiesNote } from './mediation.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -14,6 +15,12 @@ const EXAMPLES = {
   bcg: 'www/examples/bcg.csv',
   mediation_ie: 'www/examples/mediation_ie.csv',
   mediation_paths: 'www/examples/mediation_paths.csv',
+};
+
+/** Options an example opens with, to show what the page does with such data. */
+const EXAMPLE_OPTIONS = {
+  mediation_ie: { table: ['mediator', 'outcome'], rounding: true, reported: '−0.07 (−0.09, −0.04)' },
+  mediation_paths: { mediation: 'paths', table: ['mediator'] },
 };
 
 // ---- the core: loading, calling, recovering from a panic ----
@@ -83,7 +90,7 @@ function currentDoc() {
   };
   const roles = grid.chosenRoles();
   if (Object.keys(roles).length) options.roles = roles;
-  return { data: text, options: { ...options, ...analysisOptions() } };
+  return { data: text, options: { ...options, ...analysisOptions(), ...mediationOptions() } };
 }
 
 // ---- the optional analyses' controls: subgroups, moderators, leave-one-out, bias, cumulative ----
@@ -111,6 +118,7 @@ function analysisOptions() {
 function setAnalysisControls(o) {
   const text = (v) => (typeof v === 'string' ? v.trim() : '');
   mods = [...new Set(modNames(o.mods))];
+  setMediationControls(o);
   $('leave1out').checked = o.leave1out === true;
   $('bias').checked = o.bias === true;
   $('cumulative').checked = o.cumulative === true || text(o.cumulative_by) !== '';
@@ -120,7 +128,93 @@ function setAnalysisControls(o) {
 /** New data: the column choices go (the columns may not exist); the other analyses stay on. */
 function clearColumnChoices() {
   mods = [];
+  tableColumns = [];
   renderColumnControls('', '');
+}
+
+// ---- the mediation controls: pooling, SE of a·b, Monte Carlo, SE rule, table, rounding ----
+
+/** Table columns in the order they were ticked (the table's rows are sorted by them). */
+let tableColumns = [];
+/** The roles of the data's columns in the last report (which controls are relevant). */
+let dataRoles = new Set();
+
+/** The mediation options' controls: [option, element id, select or whole number]. */
+const MEDIATION_CONTROLS = [
+  ['mediation', 'mediation', 'select'],
+  ['ie_se', 'ie-se', 'select'],
+  ['mc_draws', 'mc-draws', 'integer'],
+  ['seed', 'seed', 'integer'],
+  ['ci_se_rule', 'ci-se-rule', 'select'],
+];
+
+/** The value a control has when the page opens (the core's default). */
+function defaultOf(el) {
+  if (el instanceof HTMLSelectElement) return ([...el.options].find((o) => o.defaultSelected) ?? el.options[0]).value;
+  return el.defaultValue;
+}
+
+/** Whether a control says something other than the default. */
+function changed(el) {
+  return el instanceof HTMLSelectElement ? el.value !== defaultOf(el) : el.value.trim() !== el.defaultValue;
+}
+
+/**
+ * The options the mediation controls say, as the analysis document names them. Only what
+ * differs from the defaults is written, so links stay short; a number box that does not hold a
+ * number gives NaN, which optionError reports.
+ */
+function mediationOptions() {
+  const o = {};
+  for (const [key, id, kind] of MEDIATION_CONTROLS) {
+    const el = $(id);
+    if (!changed(el)) continue;
+    o[key] = kind === 'select' ? el.value : el.valueAsNumber;
+  }
+  if (tableColumns.length) o.table = [...tableColumns];
+  if ($('rounding').checked) {
+    o.rounding = true;
+    const reported = $('reported').value.trim();
+    if (reported) o.reported = reported;
+  }
+  return o;
+}
+
+/** Sets the mediation controls from a document's options (missing ones to their defaults). */
+function setMediationControls(o) {
+  for (const [key, id, kind] of MEDIATION_CONTROLS) {
+    const el = $(id);
+    const v = o[key];
+    if (kind === 'select') chooseOption(el, v == null ? defaultOf(el) : String(v));
+    else el.value = v == null ? el.defaultValue : String(v);
+  }
+  tableColumns = [...new Set(modNames(o.table))];
+  const reported = typeof o.reported === 'string' ? o.reported : '';
+  $('reported').value = reported;
+  $('rounding').checked = o.rounding === true || reported.trim() !== '';
+  $('reported').disabled = !$('rounding').checked;
+}
+
+/** Selects the option whose value matches `value` as the core reads it ("Zero-side" = zero_side). */
+function chooseOption(select, value) {
+  const key = (s) => s.toLowerCase().replace(/[^a-z0-9]/g, '');
+  const match = [...select.options].find((o) => key(o.value) === key(value));
+  setSelect(select, match ? match.value : value);
+}
+
+/**
+ * Shows the controls that matter for the data: paths a and b (pooling, SE of a·b, Monte Carlo)
+ * when the data have a, sa, b and sb; the SE rule when they have CI limits. A control set to
+ * something other than its default stays shown, so that a loaded option is never hidden.
+ */
+function updateRelevance() {
+  const has = (...roles) => roles.every((r) => dataRoles.has(r));
+  const relevant = { paths: has('a', 'sa', 'b', 'sb'), limits: has('lower', 'upper') };
+  for (const el of document.querySelectorAll('#mediation-controls [data-when]')) {
+    const when = el.dataset.when;
+    if (!(when in relevant)) continue;
+    el.hidden = !(relevant[when] || [...el.querySelectorAll('select, input')].some(changed));
+  }
 }
 
 let columnKey = '';
@@ -135,15 +229,14 @@ function renderColumnControls(by, sortBy) {
   const byNames = with_([by]);
   const sortNames = with_([sortBy]);
   const modList = with_(mods);
-  const key = JSON.stringify([byNames, sortNames, modList]);
+  const tableList = with_(tableColumns);
+  const key = JSON.stringify([byNames, sortNames, modList, tableList]);
   if (key !== columnKey) {
     columnKey = key;
     const fill = (select, names, none) => {
       select.replaceChildren(new Option(none, ''), ...names.map((n) => new Option(n, n)));
     };
-    fill($('by'), byNames, 'none');
-    fill($('cumulative-by'), sortNames, 'data order');
-    $('mods').replaceChildren(...modList.map((name) => {
+    const boxes = (names) => names.map((name) => {
       const label = document.createElement('label');
       label.className = 'check';
       const box = document.createElement('input');
@@ -153,31 +246,45 @@ function renderColumnControls(by, sortBy) {
       words.textContent = name;
       label.append(box, words);
       return label;
-    }));
+    });
+    fill($('by'), byNames, 'none');
+    fill($('cumulative-by'), sortNames, 'data order');
+    $('mods').replaceChildren(...boxes(modList));
+    $('table-columns').replaceChildren(...boxes(tableList));
   }
   $('by').value = by;
   $('cumulative-by').value = sortBy;
   for (const box of $('mods').querySelectorAll('input')) box.checked = mods.includes(box.value);
+  for (const box of $('table-columns').querySelectorAll('input')) box.checked = tableColumns.includes(box.value);
   $('no-columns').hidden = byNames.length + sortNames.length + modList.length > 0;
   $('by').disabled = byNames.length === 0;
   $('mods').closest('fieldset').hidden = modList.length === 0;
+  $('table-columns').closest('fieldset').hidden = tableList.length === 0;
   $('cumulative-by').disabled = sortNames.length === 0 || !$('cumulative').checked;
 }
 
 /** Takes the other columns from a report and refreshes the controls. */
 function updateColumns(columns) {
   otherColumns = (columns ?? []).filter((c) => c.role === 'other' && c.name.trim() !== '').map((c) => c.name);
+  dataRoles = new Set((columns ?? []).map((c) => c.role));
   renderColumnControls($('by').value, $('cumulative-by').value);
+  updateRelevance();
 }
+
+/** A ticked name goes to the end of the list (the order of the coefficients, of the table's columns). */
+const toggled = (list, box) => (box.checked ? [...list.filter((m) => m !== box.value), box.value] : list.filter((m) => m !== box.value));
 
 $('options').addEventListener('input', (e) => {
   const t = e.target;
-  if (t instanceof HTMLInputElement && t.type === 'checkbox' && t.closest('#mods')) {
-    mods = t.checked ? [...mods.filter((m) => m !== t.value), t.value] : mods.filter((m) => m !== t.value);
-  }
+  if (t instanceof HTMLInputElement && t.type === 'checkbox' && t.closest('#mods')) mods = toggled(mods, t);
+  if (t instanceof HTMLInputElement && t.type === 'checkbox' && t.closest('#table-columns')) tableColumns = toggled(tableColumns, t);
   if (t.id === 'cumulative') $('cumulative-by').disabled = !t.checked || $('cumulative-by').options.length <= 1;
+  if (t.id === 'rounding') $('reported').disabled = !t.checked;
+  // A published result is analysed when it is complete (Enter or leaving the box), not while typed.
+  if (t.id === 'reported') return;
   schedule();
 });
+$('reported').addEventListener('change', () => schedule());
 
 /** Recomputes on the next frame (edits within one frame make one analysis). */
 function schedule() {
@@ -194,6 +301,14 @@ function optionError(doc) {
     if (!Number.isFinite(doc.options[key])) {
       return { message: `${label} must be a number between 0 and 1 (for example 0.95)`, row: null, column: null };
     }
+  }
+  // The core checks the ranges; a document can only carry whole numbers.
+  const whole = (v) => v == null || (Number.isSafeInteger(v) && v >= 0);
+  if (!whole(doc.options.mc_draws)) {
+    return { message: 'Monte Carlo draws must be a whole number: 0 (none) or 1000 to 10000000', row: null, column: null };
+  }
+  if (!whole(doc.options.seed)) {
+    return { message: `the seed must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`, row: null, column: null };
   }
   return null;
 }
@@ -217,7 +332,7 @@ function analyzeNow() {
     }
   }
   if (report) {
-    showReport(report, doc.options);
+    showReport(report, doc.options, rowOf);
     share.tellParent({ type: 'metapool:report', report });
   } else {
     showError(error, rowOf);
@@ -234,6 +349,7 @@ $('fatal-close').addEventListener('click', () => { $('fatal').hidden = true; });
 function showError(error, rowOf) {
   lastReport = null;
   renderColumnControls($('by').value, $('cumulative-by').value);
+  updateRelevance();
   $('results').hidden = true;
   $('analyses-panel').hidden = true;
   $('download-csv').disabled = true;
@@ -247,7 +363,7 @@ function showError(error, rowOf) {
   de.textContent = capitalize(error.message);
 }
 
-function showReport(report, options) {
+function showReport(report, options, rowOf) {
   lastReport = report;
   lastOptions = options;
   grid.clearError();
@@ -302,12 +418,27 @@ function showReport(report, options) {
   ];
   fillTable($('results-table'), rows, [false, true, true, false]);
 
-  // The studies.
+  // The studies, with the intervals of a·b of studies given by their paths.
   $('study-ci-head').textContent = `${pct} CI`;
+  const extras = studyIntervalColumns(report);
+  const headRow = $('studies-table').tHead.rows[0];
+  headRow.querySelectorAll('th.extra').forEach((th) => th.remove());
+  for (const c of extras) {
+    const th = document.createElement('th');
+    th.scope = 'col';
+    th.className = 'num extra';
+    th.textContent = c.head;
+    th.title = c.title;
+    headRow.insertBefore(th, headRow.lastElementChild);
+  }
+  const note = studiesNote(report);
+  $('studies-note').textContent = note;
+  $('studies-note').hidden = note === '';
   const tbody = $('studies-table').tBodies[0];
   tbody.replaceChildren(...report.studies.map((r) => {
     const tr = document.createElement('tr');
-    const cells = [r.study, fmt(r.yi), fmt(r.se), interval(r.ci_lower, r.ci_upper)];
+    const cells = [r.study, fmt(r.yi), fmt(r.se), interval(r.ci_lower, r.ci_upper),
+      ...extras.map((c) => interval(r[c.lower], r[c.upper]))];
     cells.forEach((text, i) => {
       const td = document.createElement(i === 0 ? 'th' : 'td');
       if (i === 0) td.scope = 'row';
@@ -327,11 +458,12 @@ function showReport(report, options) {
     return tr;
   }));
 
-  // The optional analyses, and links down to them.
-  const shown = showAnalyses(report, options);
+  // The optional analyses and the mediation parts, and links down to them.
+  const shown = [...showAnalyses(report, options), ...showMediation(report, options)];
+  if (report.table) linkTableRows(report, options, rowOf);
   const links = $('section-links');
   links.replaceChildren(...(shown.length ? [document.createTextNode('Further down: ')] : []),
-    ...SECTIONS.filter(([id]) => shown.includes(id)).map(([id, , words]) => {
+    ...[...SECTIONS, ...MEDIATION_SECTIONS].filter(([id]) => shown.includes(id)).map(([id, , words]) => {
       const a = document.createElement('a');
       a.href = `#${id}`;
       a.dataset.section = id;
@@ -344,6 +476,27 @@ function showReport(report, options) {
   $('bubble-figure').hidden = !oneNumericModerator(report, options);
 
   drawPlots();
+}
+
+/** Counts the summary tables shown, so that a slow link cannot land on a newer table. */
+let tableLinks = 0;
+
+/**
+ * Gives each row of the summary table its "Open" link: a share link to the same analysis of
+ * that row's studies only (without the table and the published result, which belong to the
+ * whole data), to open in a new tab. The data on this page stay as they are.
+ */
+function linkTableRows(report, options, rowOf) {
+  const mine = ++tableLinks;
+  const { table: _table, reported: _reported, ...rest } = options;
+  for (const a of document.querySelectorAll('#summary-table a.open-row')) {
+    const row = report.table[Number(a.dataset.tableRow)];
+    const gridRows = row.rows.map((r) => rowOf?.[r]).filter((i) => i != null);
+    const doc = { data: grid.textOfRows(gridRows), options: rest };
+    share.shareUrl(doc).then((url) => {
+      if (mine === tableLinks) a.href = url;
+    }, (e) => showBanner(`The link to this row could not be made: ${e.message}`));
+  }
 }
 
 $('section-links').addEventListener('click', (e) => {
@@ -384,6 +537,7 @@ const PLOTS = [
   { kind: 'funnelcontours', minWidth: 300 },
   { kind: 'leaveoneout', minWidth: 600, rows: true },
   { kind: 'baujat', minWidth: 300 },
+  { kind: 'summaryforest', minWidth: 600, rows: true },
 ];
 
 /** Height in CSS pixels for a plot drawn `width` CSS pixels wide. */
@@ -491,9 +645,13 @@ for (const p of PLOTS) {
 function resultsCsv(report, options) {
   const o = report.overall;
   const num = csvNumber;
-  const lines = [['study', 'row', 'estimate', 'se', 'ci_lower', 'ci_upper', 'weight_percent'].join(',')];
+  // Studies given by their paths add their intervals of a·b.
+  const paths = studyIntervalColumns(report).length > 0;
+  const more = paths ? ['mc_lower', 'mc_upper', 'dop_lower', 'dop_upper'] : [];
+  const lines = [['study', 'row', 'estimate', 'se', 'ci_lower', 'ci_upper', 'weight_percent', ...more].join(',')];
   for (const r of report.studies) {
-    lines.push([csvText(r.study), r.row, r.yi, r.se, r.ci_lower, r.ci_upper, r.weight].map(String).join(','));
+    lines.push([csvText(r.study), r.row, r.yi, r.se, r.ci_lower, r.ci_upper, r.weight].map(String)
+      .concat(more.map((f) => num(r[f]))).join(','));
   }
   const model = o.model === 'common' ? 'Pooled (common effect)' : `Pooled (random effects; ${o.method}; ${o.ci})`;
   lines.push([csvText(model), '', num(o.estimate), num(o.se), num(o.ci_lower), num(o.ci_upper), '100'].join(','));
@@ -505,7 +663,7 @@ function resultsCsv(report, options) {
     ['I2_percent', o.I2, o.I2_ci_lower, o.I2_ci_upper], ['H2', o.H2, o.H2_ci_lower, o.H2_ci_upper],
     ['Q', o.Q], ['Q_df', o.Q_df], ['Q_p', o.Q_p], ['z_or_t', o.stat], ['df', o.df], ['p', o.p],
   ]) lines.push([name, num(v), num(lo), num(hi)].join(','));
-  for (const block of analysesCsv(report, options)) lines.push('', ...block);
+  for (const block of [...analysesCsv(report, options), ...mediationCsv(report, options)]) lines.push('', ...block);
   return lines.join('\r\n') + '\r\n';
 }
 
@@ -552,6 +710,7 @@ async function loadExample(name) {
   const text = await exampleText(name);
   if (mine !== loads) return;
   clearColumnChoices();
+  setMediationControls(EXAMPLE_OPTIONS[name] ?? {});
   grid.setText(text);
   analyzeNow();
 }

@@ -8,9 +8,11 @@ const MAX_DATA = 5_000_000;
 const MAX_INFLATED = 8_000_000;
 
 const OPTION_TYPES = { method: 'string', ci: 'string', level: 'number', ci_level_in: 'number' };
-/** Options of the further analyses (docs/api.md lists them). */
+/** Options of the further analyses and of mediation (docs/api.md lists them). */
 const ANALYSIS_TYPES = {
   by: 'string', mods: 'columns', leave1out: 'boolean', cumulative: 'boolean', cumulative_by: 'string', bias: 'boolean',
+  mediation: 'string', ie_se: 'string', mc_draws: 'whole number', seed: 'whole number', ci_se_rule: 'string',
+  table: 'columns', rounding: 'boolean', reported: 'string',
 };
 
 /**
@@ -45,14 +47,15 @@ export function validateDoc(doc) {
       clean.options.roles[name] = role;
     }
   }
-  // The further analyses (subgroups, meta-regression, …): checked for their types here; the core
-  // checks their values (a column that does not exist, for example).
+  // The further analyses (subgroups, meta-regression, …) and mediation: checked for their types
+  // here; the core checks their values (a column that does not exist, a rule it does not know).
   for (const [key, type] of Object.entries(ANALYSIS_TYPES)) {
     const v = options[key];
     if (v == null) continue;
     const ok = type === 'columns'
       ? typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))
-      : typeof v === type;
+      : type === 'whole number' ? Number.isSafeInteger(v) && v >= 0
+        : typeof v === type;
     if (!ok) throw new Error(`option "${key}" must be ${type === 'columns' ? 'column names' : `a ${type}`}`);
     clean.options[key] = Array.isArray(v) ? [...v] : v;
   }

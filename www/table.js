@@ -14,6 +14,7 @@ export const ROLES = [
   ['sa', 'SE of path a'],
   ['b', 'Path b'],
   ['sb', 'SE of path b'],
+  ['cov_ab', 'Covariance of a and b'],
   ['other', 'Other (not used)'],
 ];
 
@@ -144,6 +145,19 @@ export class Grid {
       rowOf.push(i);
     });
     return { text: lines.join('\n') + '\n', rowOf };
+  }
+
+  /**
+   * The header and the grid rows `gridRows` (indices, as toText's rowOf gives them) as text in
+   * the grid's separator: a part of the data, e.g. the studies of one row of a summary table.
+   */
+  textOfRows(gridRows) {
+    const lines = [this.headers.map((h) => quoteCell(h, this.sep)).join(this.sep)];
+    for (const i of gridRows) {
+      const r = this.rows[i];
+      if (r) lines.push(r.map((c) => quoteCell(c, this.sep)).join(this.sep));
+    }
+    return lines.join('\n') + '\n';
   }
 
   /** The user's role choices for columns that exist. */

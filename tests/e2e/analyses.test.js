@@ -6,23 +6,14 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, open, settled, shot, ARTIFACTS } from './helpers.js';
+import {
+  start, open, settled, shot, ARTIFACTS, waitSummary, text, rows, shown, ink, paste, download, encode, decode,
+} from './helpers.js';
 import { serve } from './server.js';
 
 let s;
 before(async () => { s = await start(); });
 after(async () => { await s?.close(); });
-
-/** Text of an element with no-break spaces as plain ones. */
-async function text(page, selector) {
-  return (await page.textContent(selector)).replace(/\u00a0/g, ' ');
-}
-
-async function waitSummary(page, re) {
-  await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('summary').textContent)
-    && !document.getElementById('results').hidden, re.source);
-  return page.textContent('#summary');
-}
 
 /** A freshly opened page with the BCG example analysed. */
 async function bcg() {
@@ -30,62 +21,6 @@ async function bcg() {
   await settled(page);
   await waitSummary(page, /k = 13/);
   return page;
-}
-
-/** The body rows of a table as lists of cell texts. */
-function rows(page, selector) {
-  return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.replace(/\u00a0/g, ' '))));
-}
-
-const shown = (page, id) => page.waitForSelector(`#${id}:not([hidden])`);
-
-/** Non-white pixels on a canvas. */
-function ink(page, id) {
-  return page.evaluate((canvasId) => {
-    const c = document.getElementById(canvasId);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 600) n++;
-    return n;
-  }, id);
-}
-
-/** Pastes text into a grid cell as the browser does for Ctrl+V. */
-async function paste(page, row, col, data) {
-  await page.evaluate(({ row, col, data }) => {
-    const target = document.querySelector(`#grid tbody input[data-row="${row}"][data-col="${col}"]`);
-    target.focus();
-    const transfer = new DataTransfer();
-    transfer.setData('text/plain', data);
-    target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
-  }, { row, col, data });
-}
-
-async function download(page, button) {
-  const [d] = await Promise.all([page.waitForEvent('download'), page.click(button)]);
-  const chunks = [];
-  for await (const c of await d.createReadStream()) chunks.push(c);
-  return Buffer.concat(chunks).toString();
-}
-
-/** Encodes a document as the page does: base64url(deflate-raw(UTF-8 JSON)). */
-function encode(page, doc) {
-  return page.evaluate(async (d) => {
-    const json = new TextEncoder().encode(JSON.stringify(d));
-    const stream = new Blob([json]).stream().pipeThrough(new CompressionStream('deflate-raw'));
-    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-  }, doc);
-}
-
-/** The document inside a #doc= link. */
-function decode(page, link) {
-  return page.evaluate(async (url) => {
-    const b64 = url.split('#doc=')[1].replaceAll('-', '+').replaceAll('_', '/');
-    const bytes = Uint8Array.from(atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4)), (c) => c.charCodeAt(0));
-    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
-    return JSON.parse(await new Response(stream).text());
-  }, link);
 }
 
 test('subgroups by alloc: a row per subgroup and the test for subgroup differences', async () => {
@@ -227,10 +162,10 @@ test('the plots of the analyses: drawn in their sections, downloadable as SVG an
     assert.deepEqual([size.w, size.h], [size.cw, size.ch], `${kind}: one device pixel per CSS pixel here`);
   }
   assert.equal(await page.locator('.plot-error').count(), 0);
-  const svg = await download(page, '#subgroupforest-svg');
+  const svg = (await download(page, '#subgroupforest-svg')).body;
   assert.match(svg, /^<svg[\s\S]*systematic[\s\S]*<\/svg>\s*$/);
   for (const kind of ['bubble', 'funnelcontours', 'leaveoneout', 'baujat']) {
-    assert.match(await download(page, `#${kind}-svg`), /^<svg/, `${kind}.svg`);
+    assert.match((await download(page, `#${kind}-svg`)).body, /^<svg/, `${kind}.svg`);
   }
   const [png] = await Promise.all([page.waitForEvent('download'), page.click('#baujat-png')]);
   assert.equal(png.suggestedFilename(), 'baujat.png');
@@ -380,7 +315,7 @@ test('hostile column and group names stay text, on screen, in the plots and in t
   await page.check('#leave1out');
   await page.check('#cumulative');
   await shown(page, 'cumulative-section');
-  const csv = await download(page, '#download-csv');
+  const csv = (await download(page, '#download-csv')).body;
   const lines = csv.split('\r\n');
   for (const head of ['subgroup,k,estimate', 'coefficient,estimate,se,z,p', 'regression,value', 'small_study_effects,statistic',
     'omitted_study,row,k,estimate', 'added_study,row,k,estimate']) {

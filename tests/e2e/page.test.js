@@ -1,46 +1,11 @@
 // The calculator page as a person uses it: served from dist/ over http, in headless Chromium.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { start, open, settled, shot } from './helpers.js';
+import { start, open, settled, shot, waitSummary, ink, cell, paste } from './helpers.js';
 
 let s;
 before(async () => { s = await start(); });
 after(async () => { await s?.close(); });
-
-const summary = (page) => page.textContent('#summary');
-
-/** Waits until the summary matches `re`; returns it. */
-async function waitSummary(page, re) {
-  await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('summary').textContent)
-    && !document.getElementById('results').hidden, re.source);
-  return summary(page);
-}
-
-/** Non-white pixels on a canvas. */
-function ink(page, id) {
-  return page.evaluate((canvasId) => {
-    const c = document.getElementById(canvasId);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i] + d[i + 1] + d[i + 2] < 600) n++;
-    return n;
-  }, id);
-}
-
-function cell(page, row, col) {
-  return page.locator(`#grid tbody input[data-row="${row}"][data-col="${col}"]`);
-}
-
-/** Pastes text into a grid cell as the browser does for Ctrl+V (a paste event with the text). */
-async function paste(page, row, col, text) {
-  await page.evaluate(({ row, col, text }) => {
-    const target = document.querySelector(`#grid tbody input[data-row="${row}"][data-col="${col}"]`);
-    target.focus();
-    const data = new DataTransfer();
-    data.setData('text/plain', text);
-    target.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
-  }, { row, col, text });
-}
 
 test('opens with the BCG example analysed and says so in one sentence', async () => {
   const page = await open(s.context, s.url);
@@ -218,7 +183,7 @@ test('the mediation example: indirect effects with asymmetric limits, labelled i
   assert.match(warnings, /asymmetric|symmetric/i);
   assert.match(await page.textContent('#studies-table'), /illustrative/);
   await page.selectOption('#example', 'mediation_paths');
-  await waitSummary(page, /Pooled estimate/);
+  await waitSummary(page, /k = 6/);
   const roles = await page.$$eval('#grid select.role', (els) => els.map((e) => e.options[e.selectedIndex].textContent));
   assert.deepEqual(roles.slice(0, 5), ['auto: study', 'auto: a', 'auto: sa', 'auto: b', 'auto: sb']);
   assert.deepEqual(page.problems, []);
@@ -295,7 +260,8 @@ test('no request leaves the page\'s origin', async () => {
   assert.deepEqual(foreign, []);
   const paths = new Set(urls.map((u) => new URL(u).pathname));
   assert.deepEqual([...paths].sort(), ['/', '/pkg/metapool.js', '/pkg/metapool_bg.wasm', '/www/analyses.js', '/www/app.js',
-    '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/format.js', '/www/share.js', '/www/style.css', '/www/table.js']);
+    '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/format.js', '/www/mediation.js', '/www/share.js',
+    '/www/style.css', '/www/table.js']);
   await page.close();
 });
 

@@ -6,28 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { start, open, settled, shot, DIST } from './helpers.js';
+import { start, open, settled, shot, DIST, waitSummary, encode } from './helpers.js';
 import { serve } from './server.js';
 
 let s;
 before(async () => { s = await start(); });
 after(async () => { await s?.close(); });
-
-async function waitSummary(page, re) {
-  await page.waitForFunction((source) => new RegExp(source).test(document.getElementById('summary').textContent)
-    && !document.getElementById('results').hidden, re.source);
-  return page.textContent('#summary');
-}
-
-/** Encodes a document as the page does: base64url(deflate-raw(UTF-8 JSON)). */
-async function encode(page, doc) {
-  return page.evaluate(async (d) => {
-    const json = new TextEncoder().encode(JSON.stringify(d));
-    const stream = new Blob([json]).stream().pipeThrough(new CompressionStream('deflate-raw'));
-    const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
-    return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
-  }, doc);
-}
 
 const DOC = {
   data: 'study,yi,sei,region\n"Smith, 2001",-0.42,0.18,north\nJones 2004,-0.15,0.12,south\nLee 2010,-0.61,0.25,north\nKim 2015,0.05,0.20,south\n',

@@ -19,6 +19,7 @@ const MODULES = [
   ['www/share.js', '__m_share'],
   ['www/format.js', '__m_format'],
   ['www/analyses.js', '__m_analyses'],
+  ['www/mediation.js', '__m_mediation'],
   ['www/app.js', '__m_app'],
 ];
 const varOf = new Map(MODULES.map(([file, name]) => [file, name]));
