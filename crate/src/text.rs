@@ -128,6 +128,25 @@ fn fit_line(o: &crate::report::Overall) -> String {
     )
 }
 
+/// The bivariate model of a and b (`--mediation bivariate`), under the pooled paths.
+fn render_bivariate(s: &mut String, b: &crate::mediation::pooled::BivariateReport, pct: &str) {
+    let _ = writeln!(s, "\nBivariate model of a and b ({}, k = {}, z intervals)", b.method, b.k);
+    for (name, r) in [("a", &b.a), ("b", &b.b)] {
+        let ci = interval(Some(r.ci_lower), Some(r.ci_upper));
+        let _ = writeln!(s, "  {name}: {:>9.4}  {ci:>22}  SE {:.4}  p {}", r.estimate, r.se, p_value(Some(r.p)));
+    }
+    let _ = writeln!(
+        s,
+        "  tau^2_a = {:.4}  tau^2_b = {:.4}  rho = {}  log-likelihood = {:.4}",
+        b.tau2_a,
+        b.tau2_b,
+        num(b.rho),
+        b.loglik
+    );
+    let ci = interval(b.ie.ci_lower, b.ie.ci_upper);
+    let _ = writeln!(s, "  a·b = {:.4}, Monte Carlo {pct}% CI {ci} (correlated draws)", b.ie.estimate);
+}
+
 /// The optional analyses, each under its own heading.
 fn render_analyses(s: &mut String, report: &Report, pct: &str) {
     if let Some(groups) = &report.subgroups {
@@ -247,6 +266,9 @@ fn render_analyses(s: &mut String, report: &Report, pct: &str) {
             p.ie.draws,
             p.ie.seed
         );
+        if let Some(b) = &p.bivariate {
+            render_bivariate(s, b, pct);
+        }
     }
     if let Some(rows) = &report.ci_rule_sensitivity {
         let _ = writeln!(s, "\nStandard errors from asymmetric limits: pooled result under each rule");
