@@ -8,6 +8,10 @@ import * as share from './share.js';
 import { fmt, pValue, interval, percentLabel, capitalize, csvText, csvNumber } from './format.js';
 import { SECTIONS, showAnalyses, analysesCsv, modNames, oneNumericModerator } from './analyses.js';
 import { MEDIATION_SECTIONS, showMediation, mediationCsv, studyIntervalColumns, studiesNote } from './mediation.js';
+import { Engine, SUPERSEDED, compileCore, staleMarker } from './engine.js';
+import { History, Store, bindKeys, stateOf, parseState } from './persist.js';
+import { withCssomStyles } from './csp.js';
+import { PlotPacer, studiesToList } from './pacing.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -28,13 +32,11 @@ const EXAMPLE_OPTIONS = {
 /** The single-file build (dist/metapool.html) inlines the wasm and the examples. */
 const inlined = globalThis.metapoolInline ?? null;
 
+/** The core, compiled once: the page draws with one instance, the worker analyses with another. */
+const compiled = compileCore(inlined);
+
 async function loadCore() {
-  if (inlined) {
-    const bytes = Uint8Array.from(atob(inlined.wasm), (c) => c.charCodeAt(0));
-    await core.default({ module_or_path: bytes });
-  } else {
-    await core.default();
-  }
+  await core.default({ module_or_path: await compiled });
 }
 
 class Panic extends Error {}
@@ -47,16 +49,27 @@ class Panic extends Error {}
 function call(fn, ...args) {
   for (let attempt = 0; ; attempt++) {
     try {
-      return fn(...args);
+      return withCssomStyles(() => fn(...args));
     } catch (e) {
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
       const message = globalThis.metapoolPanic || e.message;
       delete globalThis.metapoolPanic;
       core.__wbg_reset_state();
-      showBanner(`metapool hit an internal error and was restarted (${message}). Your data is unchanged; please report this.`);
+      showBanner(restartedText(message));
       if (attempt > 0) throw new Panic(message);
     }
   }
+}
+
+const restartedText = (message) => `metapool hit an internal error and was restarted (${message}). Your data is unchanged; please report this.`;
+
+/** What a failed core call threw, as the error object the page shows ({message, row, column}). */
+function errorOf(e) {
+  if (e instanceof Panic) return { message: `internal error: ${e.message}`, row: null, column: null };
+  if (e && typeof e === 'object' && typeof e.message === 'string') {
+    return { message: e.message, row: e.row ?? null, column: e.column ?? null };
+  }
+  return { message: String(e), row: null, column: null };
 }
 
 // ---- formatting ----
@@ -79,9 +92,35 @@ let loads = 0;
 let pending = false;
 const ready = loadCore();
 
+// ---- where the analyses run (www/engine.js); undo, redo and the kept table (www/persist.js) ----
+
+const engine = new Engine({
+  module: compiled,
+  workerSource: inlined?.worker ?? null,
+  async runOnPage(doc) {
+    await ready;
+    try {
+      return { report: call(core.analyze, doc) };
+    } catch (e) {
+      return { error: errorOf(e) };
+    }
+  },
+  onPanic: (message) => showBanner(restartedText(message)),
+  onFallback(reason) {
+    document.documentElement.dataset.engine = 'page';
+    showBanner(`The analyses run on this page itself, because ${reason}: with large tables, typing may pause while they compute.`);
+  },
+});
+const stale = staleMarker([$('results-heading').closest('section'), $('analyses-panel')], $('computing'));
+const edits = new History();
+const store = new Store();
+/** The state a #doc= link (or "Copy link") put in the address; an edit takes the link away. */
+let linkState = null;
+const storedState = store.load();
+if (storedState && parseState(storedState)) edits.seed(storedState);
+
 /** The analysis document for what is on the screen. */
-function currentDoc() {
-  const { text } = grid.toText();
+function currentDoc({ text } = grid.toText()) {
   const options = {
     method: $('method').value,
     ci: $('ci').value,
@@ -313,24 +352,42 @@ function optionError(doc) {
   return null;
 }
 
+/**
+ * Records the state for undo and storage, and asks the engine (www/engine.js) for the analysis.
+ * Only the newest request's result is shown; until it comes, the results on screen are marked.
+ */
 function analyzeNow() {
-  const doc = currentDoc();
-  const { rowOf } = grid.toText();
-  let report = null;
-  let error = optionError(doc);
-  if (!error) {
-    try {
-      report = call(core.analyze, doc);
-    } catch (e) {
-      if (e instanceof Panic) {
-        error = { message: `internal error: ${e.message}`, row: null, column: null };
-      } else if (e && typeof e === 'object' && typeof e.message === 'string') {
-        error = { message: e.message, row: e.row ?? null, column: e.column ?? null };
-      } else {
-        error = { message: String(e), row: null, column: null };
-      }
-    }
+  const data = grid.toText();
+  const doc = currentDoc(data);
+  const { rowOf } = data;
+  edits.record(stateOf(grid.state(), doc.options));
+  const error = optionError(doc);
+  if (error) {
+    engine.supersede();
+    stale.stop();
+    showResult({ error }, doc, rowOf);
+    return;
   }
+  stale.start();
+  lastAnalysis = engine.analyze(doc).then((result) => {
+    if (result === SUPERSEDED) return;
+    stale.stop();
+    showResult(result, doc, rowOf);
+  });
+}
+
+/** The newest analysis asked for: settles once its result is shown (or it was superseded). */
+let lastAnalysis = Promise.resolve();
+
+/** Waits until the newest analysis asked for is on the screen. */
+async function analysesShown() {
+  for (let p = null; p !== lastAnalysis;) {
+    p = lastAnalysis;
+    await p;
+  }
+}
+
+function showResult({ report, error }, doc, rowOf) {
   if (report) {
     showReport(report, doc.options, rowOf);
     share.tellParent({ type: 'metapool:report', report });
@@ -435,7 +492,9 @@ function showReport(report, options, rowOf) {
   $('studies-note').textContent = note;
   $('studies-note').hidden = note === '';
   const tbody = $('studies-table').tBodies[0];
-  tbody.replaceChildren(...report.studies.map((r) => {
+  // A long list would hold the page up at every edit: the first studies are listed (www/pacing.js).
+  const listed = studiesToList(report.studies.length, $('studies-more'), () => showReport(report, options, rowOf));
+  tbody.replaceChildren(...report.studies.slice(0, listed).map((r) => {
     const tr = document.createElement('tr');
     const cells = [r.study, fmt(r.yi), fmt(r.se), interval(r.ci_lower, r.ci_upper),
       ...extras.map((c) => interval(r[c.lower], r[c.upper]))];
@@ -571,24 +630,29 @@ function plotProblem(canvas, message) {
 /** Sizes each shown plot's canvas to its box in device pixels and asks the core to draw on it. */
 function drawPlots() {
   if (!lastReport) return;
+  // Large analyses' plots wait for a pause in typing, or for the user to ask (www/pacing.js).
+  pacer.plan(lastReport, PLOTS.filter((p) => !$(p.kind).closest('[hidden]:not(.canvas-wrap)')));
+}
+
+/** Sizes a plot's canvas to its box in device pixels and asks the core to draw on it. */
+function drawPlot(p) {
+  if (!lastReport) return;
   const dpr = window.devicePixelRatio || 1;
-  for (const p of PLOTS) {
-    const canvas = $(p.kind);
-    if (canvas.closest('[hidden]:not(.canvas-wrap)')) continue;
-    try {
-      plotProblem(canvas, null);
-      const width = Math.max(p.minWidth, Math.floor(canvas.parentElement.clientWidth));
-      const height = plotHeight(p, width);
-      canvas.style.width = `${width}px`;
-      canvas.style.height = `${height}px`;
-      canvas.width = Math.round(width * dpr);
-      canvas.height = Math.round(height * dpr);
-      call(core.draw_plot, canvas, lastReport, p.kind, dpr);
-    } catch (e) {
-      plotProblem(canvas, e instanceof Panic ? `internal error: ${e.message}` : e?.message ?? String(e));
-    }
+  const canvas = $(p.kind);
+  try {
+    plotProblem(canvas, null);
+    const width = Math.max(p.minWidth, Math.floor(canvas.parentElement.clientWidth));
+    const height = plotHeight(p, width);
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    call(core.draw_plot, canvas, lastReport, p.kind, dpr);
+  } catch (e) {
+    plotProblem(canvas, e instanceof Panic ? `internal error: ${e.message}` : e?.message ?? String(e));
   }
 }
+const pacer = new PlotPacer(drawPlot);
 
 const boxWidths = new Map();
 const resizes = new ResizeObserver((entries) => {
@@ -686,10 +750,10 @@ function setSelect(select, value) {
 }
 
 /** Puts a checked document on the screen and analyses it. */
-function loadDoc(doc) {
+function loadDoc(doc, gridState = null) {
   loads++;
   const o = doc.options ?? {};
-  grid.setText(doc.data, o.roles ?? {});
+  if (gridState) grid.restore(gridState); else grid.setText(doc.data, o.roles ?? {});
   setAnalysisControls(o);
   setSelect($('method'), o.method == null ? 'REML' : String(o.method).toUpperCase());
   setSelect($('ci'), o.ci == null ? 'z' : String(o.ci).toLowerCase());
@@ -776,6 +840,7 @@ $('options').addEventListener('submit', (e) => e.preventDefault());
 $('copy-link').addEventListener('click', async () => {
   const url = await share.shareUrl(currentDoc());
   history.replaceState(null, '', url);
+  linkState = edits.current;
   const input = $('share-url');
   input.value = url;
   $('share-status').hidden = false;
@@ -794,6 +859,7 @@ async function loadFromHash() {
   if (encoded == null) return false;
   try {
     loadDoc(await share.decodeDoc(encoded));
+    linkState = edits.current;
   } catch (e) {
     showBanner(`This link could not be opened: ${e.message}.`);
     return false;
@@ -817,8 +883,11 @@ async function start() {
     return;
   }
   document.documentElement.classList.add('ready');
+  document.documentElement.dataset.engine ??= 'worker';
   const before = loads;
-  if (!(await loadFromHash()) && loads === before) {
+  // A link or a parent's document comes first (the kept table stays one undo away), then the
+  // table kept from the last visit, then the example.
+  if (!(await loadFromHash()) && loads === before && !(storedState && restore(storedState, false))) {
     $('example').value = 'bcg';
     try {
       await loadExample('bcg');
@@ -827,7 +896,49 @@ async function start() {
       grid.clear();
     }
   }
+  // A parent hears "ready" after the first analysis, as before the analyses ran in a worker.
+  await analysesShown();
   share.tellParent({ type: 'metapool:ready' });
 }
+
+// ---- undo, redo, keeping the table ----
+
+/**
+ * Puts a recorded state back on the screen and analyses it; false if it cannot be read.
+ * `trusted`: a state of this page's own history (the kept table is checked as a link is).
+ */
+function restore(state, trusted = true) {
+  const s = state == null ? null : parseState(state, { trusted });
+  if (!s) return false;
+  edits.restoring = true;
+  loadDoc({ data: '', options: s.options }, s.grid);
+  rebaseFocus();
+  return true;
+}
+
+const rebaseFocus = bindKeys(() => restore(edits.undo()), () => restore(edits.redo()));
+$('undo').addEventListener('click', () => restore(edits.undo()));
+$('redo').addEventListener('click', () => restore(edits.redo()));
+
+edits.onChange(() => {
+  $('undo').disabled = !edits.canUndo;
+  $('redo').disabled = !edits.canRedo;
+  store.save(edits.current);
+  if (linkState != null && edits.current !== linkState) {
+    // The page no longer shows the linked document: a reload brings back the kept table.
+    linkState = null;
+    if (share.docFromHash() != null) history.replaceState(null, '', location.href.replace(/#.*$/, ''));
+  }
+});
+
+const keep = $('keep-table');
+keep.checked = store.keeping;
+keep.disabled = !store.available;
+$('keep-note').textContent = store.available ? '' : '(this browser does not let the page keep anything)';
+keep.addEventListener('change', () => {
+  store.setKeeping(keep.checked, edits.current);
+  $('keep-note').textContent = keep.checked ? '' : 'Nothing is kept: the table is gone when you close or reload the page.';
+});
+store.onProblem = (text) => { $('keep-note').textContent = text; };
 
 start();

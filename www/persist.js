@@ -28,9 +28,10 @@ const isStrings = (a) => Array.isArray(a) && a.every((x) => typeof x === 'string
 
 /**
  * Reads a state string back; returns {grid, options} or null when it is not a state this page
- * wrote (damaged, from another version, or tampered with).
+ * wrote (damaged, from another version, or tampered with). The options are checked as a link's
+ * are, unless `trusted` (a state of this page's own history, which may hold any option it sets).
  */
-export function parseState(text) {
+export function parseState(text, { trusted = false } = {}) {
   let s;
   try {
     s = JSON.parse(text);
@@ -49,11 +50,13 @@ export function parseState(text) {
     if (typeof role !== 'string') return null;
     roles[name] = role;
   }
-  let options;
-  try {
-    ({ options } = validateDoc({ data: '', options: s.options }));
-  } catch {
-    return null;
+  let options = s.options ?? {};
+  if (!trusted) {
+    try {
+      ({ options } = validateDoc({ data: '', options }));
+    } catch {
+      return null;
+    }
   }
   return { grid: { headers: g.headers, rows, sep: g.sep, roles }, options };
 }

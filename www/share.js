@@ -6,6 +6,16 @@
 const MAX_DATA = 5_000_000;
 /** Largest decompressed link accepted (bytes): a guard against decompression bombs. */
 const MAX_INFLATED = 8_000_000;
+/** Longest text after #doc= accepted (characters): more cannot inflate to less than MAX_INFLATED usefully. */
+const MAX_LINK = 12_000_000;
+/** Longest option text or column name, and most columns named in one option (a hostile document's limits). */
+const MAX_TEXT = 1000;
+const MAX_NAMES = 1000;
+
+/** A field the object itself has (never one inherited from its prototype). */
+const own = (o, key) => (Object.hasOwn(o, key) ? o[key] : undefined);
+/** A name from outside, short enough to quote in a message. */
+const quoted = (name) => JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
 
 const OPTION_TYPES = { method: 'string', ci: 'string', level: 'number', ci_level_in: 'number' };
 /** Options of the further analyses and of mediation (docs/api.md lists them). */
@@ -23,41 +33,51 @@ export function validateDoc(doc) {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
     throw new Error('the document must be an object {data, options}');
   }
-  if (typeof doc.data !== 'string') throw new Error('"data" must be the CSV text (a string)');
-  if (doc.data.length > MAX_DATA) throw new Error('"data" is too long');
-  const clean = { data: doc.data, options: {} };
-  const options = doc.options ?? {};
+  const data = own(doc, 'data');
+  if (typeof data !== 'string') throw new Error('"data" must be the CSV text (a string)');
+  if (data.length > MAX_DATA) throw new Error('"data" is too long');
+  const clean = { data, options: {} };
+  const options = own(doc, 'options') ?? {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new Error('"options" must be an object');
   }
+  const text = (key, v) => {
+    if (v.length > MAX_TEXT) throw new Error(`option "${key}" is too long`);
+    return v;
+  };
   for (const [key, type] of Object.entries(OPTION_TYPES)) {
-    const v = options[key];
+    const v = own(options, key);
     if (v == null) continue;
     if (typeof v !== type || (type === 'number' && !Number.isFinite(v))) {
       throw new Error(`option "${key}" must be a ${type}`);
     }
-    clean.options[key] = v;
+    clean.options[key] = type === 'string' ? text(key, v) : v;
   }
-  if (options.roles != null) {
-    const roles = options.roles;
+  const roles = own(options, 'roles');
+  if (roles != null) {
     if (typeof roles !== 'object' || Array.isArray(roles)) throw new Error('"roles" must be an object');
-    clean.options.roles = {};
-    for (const [name, role] of Object.entries(roles)) {
-      if (typeof role !== 'string') throw new Error(`the role of column "${name}" must be a string`);
+    const entries = Object.entries(roles);
+    if (entries.length > MAX_NAMES) throw new Error('"roles" names too many columns');
+    // Column names are keys: no prototype, so "__proto__" is a name like any other.
+    clean.options.roles = Object.create(null);
+    for (const [name, role] of entries) {
+      if (typeof role !== 'string') throw new Error(`the role of column ${quoted(name)} must be a string`);
+      if (name.length > MAX_TEXT || role.length > MAX_TEXT) throw new Error('a column name in "roles" is too long');
       clean.options.roles[name] = role;
     }
   }
   // The further analyses (subgroups, meta-regression, …) and mediation: checked for their types
   // here; the core checks their values (a column that does not exist, a rule it does not know).
   for (const [key, type] of Object.entries(ANALYSIS_TYPES)) {
-    const v = options[key];
+    const v = own(options, key);
     if (v == null) continue;
     const ok = type === 'columns'
-      ? typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))
+      ? typeof v === 'string' || (Array.isArray(v) && v.length <= MAX_NAMES && v.every((x) => typeof x === 'string'))
       : type === 'whole number' ? Number.isSafeInteger(v) && v >= 0
         : typeof v === type;
     if (!ok) throw new Error(`option "${key}" must be ${type === 'columns' ? 'column names' : `a ${type}`}`);
-    clean.options[key] = Array.isArray(v) ? [...v] : v;
+    if (Array.isArray(v)) v.forEach((x) => text(key, x));
+    clean.options[key] = Array.isArray(v) ? [...v] : typeof v === 'string' ? text(key, v) : v;
   }
   return clean;
 }
@@ -85,6 +105,7 @@ export async function encodeDoc(doc) {
 
 /** Reads the text after #doc= back into a checked document; throws with a plain message. */
 export async function decodeDoc(text) {
+  if (text.length > MAX_LINK) throw new Error('the link holds more data than this page accepts');
   let bytes;
   try {
     bytes = fromBase64Url(decodeURIComponent(text));
@@ -156,11 +177,11 @@ export function listenToParent(onLoad) {
   window.addEventListener('message', (event) => {
     if (event.source !== window.parent) return;
     const m = event.data;
-    if (m === null || typeof m !== 'object' || m.type !== 'metapool:load') return;
+    if (m === null || typeof m !== 'object' || own(m, 'type') !== 'metapool:load') return;
     if (event.origin && event.origin !== 'null') parentOrigin = event.origin;
     let doc;
     try {
-      doc = validateDoc(m.doc);
+      doc = validateDoc(own(m, 'doc'));
     } catch (e) {
       tellParent({
         type: 'metapool:error',

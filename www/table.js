@@ -78,6 +78,17 @@ function looksLikeHeader(text) {
 
 const isBlank = (row) => row.every((c) => c.trim() === '');
 
+/**
+ * A table longer than this shows only the rows in view and WINDOW_MARGIN rows above and below
+ * (with empty space for the rest), so that one with 10,000 rows is as quick as one with 50: every
+ * cell is an <input>, and tens of thousands of them make each keystroke's layout slow.
+ */
+const WINDOW_FROM = 300;
+const WINDOW_MARGIN = 40;
+
+/** A map keyed by column names: no prototype, so names like "__proto__" or "constructor" are plain keys. */
+const byName = (entries = {}) => Object.assign(Object.create(null), entries);
+
 export class Grid {
   /**
    * @param {HTMLElement} root where the table goes
@@ -90,10 +101,17 @@ export class Grid {
     this.rows = [];
     this.sep = ',';
     /** Roles chosen by the user, by column name. */
-    this.roles = {};
+    this.roles = byName();
     /** Roles the core detected, by column name (from the last report). */
-    this.detected = {};
+    this.detected = byName();
     this.mark = null;
+    /** Rows from..to-1 are in the DOM (all of them below WINDOW_FROM rows). */
+    this.from = 0;
+    this.to = 0;
+    this.windowed = false;
+    this.rowHeight = 0;
+    this.scrollQueued = false;
+    root.addEventListener('scroll', () => this.#onScroll(), { passive: true });
     root.addEventListener('input', (e) => this.#onInput(e));
     root.addEventListener('change', (e) => this.#onRoleChange(e));
     root.addEventListener('paste', (e) => this.#onPaste(e));
@@ -107,8 +125,8 @@ export class Grid {
     this.headers = t.headers;
     this.rows = t.rows;
     this.sep = t.sep;
-    this.roles = { ...roles };
-    this.detected = {};
+    this.roles = byName(roles);
+    this.detected = byName();
     if (this.headers.length === 0) this.#blank();
     this.render();
   }
@@ -121,10 +139,47 @@ export class Grid {
 
   clear() {
     this.#blank();
-    this.roles = {};
-    this.detected = {};
+    this.roles = byName();
+    this.detected = byName();
     this.render();
     this.onChange();
+  }
+
+  /**
+   * Everything the grid holds (names, cells, separator, chosen roles), for undo and storage.
+   * It shares the grid's arrays: serialise it before the next edit.
+   */
+  state() {
+    return { headers: this.headers, rows: this.rows, sep: this.sep, roles: this.roles };
+  }
+
+  /**
+   * Puts back what state() gave (an undo, a redo, the stored table), without calling onChange.
+   * With the same columns and number of rows only the cells that differ are rewritten, so the
+   * focus and the scroll position stay.
+   */
+  restore({ headers, rows, sep, roles }) {
+    const before = this.rows;
+    const same = headers.length === this.headers.length && rows.length === before.length
+      && headers.every((h, j) => h === this.headers[j]);
+    this.headers = [...headers];
+    this.rows = rows.map((r) => [...r]);
+    this.sep = sep;
+    this.roles = byName(roles);
+    if (!same) {
+      this.render();
+      return;
+    }
+    this.rows.forEach((cells, i) => cells.forEach((v, j) => {
+      if (v === before[i][j]) return;
+      const input = this.#cell(i, j);
+      if (input) input.value = v;
+    }));
+    this.root.querySelectorAll('select.role').forEach((sel) => {
+      const name = this.headers[Number(sel.dataset.col)];
+      sel.value = this.roles[name] ?? '';
+      sel.dataset.role = this.roles[name] ?? this.detected[name] ?? '';
+    });
   }
 
   /** True when no data cell holds anything. */
@@ -162,14 +217,14 @@ export class Grid {
 
   /** The user's role choices for columns that exist. */
   chosenRoles() {
-    const out = {};
+    const out = byName();
     for (const name of this.headers) if (this.roles[name]) out[name] = this.roles[name];
     return out;
   }
 
   /** Shows the roles the core gave each column (report.columns). */
   showDetected(columns) {
-    this.detected = {};
+    this.detected = byName();
     for (const c of columns ?? []) this.detected[c.name] = c.role;
     this.root.querySelectorAll('select.role').forEach((sel) => {
       const name = this.headers[Number(sel.dataset.col)];
@@ -199,13 +254,15 @@ export class Grid {
     this.#applyMark();
   }
 
-  #applyMark() {
+  #applyMark({ scroll = true } = {}) {
+    const m = this.mark;
+    const away = document.activeElement?.closest?.('#' + this.root.id) == null;
+    if (scroll && away && m?.gridRow != null) this.#reveal(m.gridRow);
     this.root.querySelectorAll('.bad').forEach((el) => {
       el.classList.remove('bad');
       el.removeAttribute('aria-invalid');
       el.removeAttribute('title');
     });
-    const m = this.mark;
     if (!m || (m.gridRow == null && m.col == null)) return;
     let targets;
     if (m.gridRow != null && m.col != null) targets = [this.#cell(m.gridRow, m.col)];
@@ -218,19 +275,23 @@ export class Grid {
       el.title = m.message;
     }
     const first = targets.find(Boolean);
-    if (first && document.activeElement?.closest?.('#' + this.root.id) == null) {
-      first.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-    }
+    if (scroll && first && away) first.scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 
   #cell(r, c) {
     return this.root.querySelector(`tbody input[data-row="${r}"][data-col="${c}"]`);
   }
 
+  /** The input of grid row r, column c, scrolled into the rendered rows first if need be. */
+  #shownCell(r, c) {
+    this.#reveal(r);
+    return this.#cell(r, c);
+  }
+
   addRow() {
     this.rows.push(Array(this.headers.length).fill(''));
     this.render();
-    this.#cell(this.rows.length - 1, 0)?.focus();
+    this.#shownCell(this.rows.length - 1, 0)?.focus();
   }
 
   addColumn() {
@@ -357,9 +418,33 @@ export class Grid {
     });
 
     const tbody = table.createTBody();
-    this.rows.forEach((cells, i) => {
-      const tr = tbody.insertRow();
+    this.windowed = this.rows.length > WINDOW_FROM;
+    if (this.windowed) {
+      // Rows outside the window are empty space of the same height; screen readers get the count.
+      table.setAttribute('aria-rowcount', String(this.rows.length + 2));
+      [this.from, this.to] = this.#wanted();
+      tbody.append(this.#gap(), ...this.#rowElements(this.from, this.to), this.#gap());
+      this.#sizeGaps(tbody);
+    } else {
+      [this.from, this.to] = [0, this.rows.length];
+      tbody.append(...this.#rowElements(0, this.rows.length));
+    }
+    this.root.replaceChildren(table);
+    if (this.windowed && !this.rowHeight) {
+      this.rowHeight = tbody.querySelector('tr[data-row]')?.offsetHeight || 0;
+      if (this.rowHeight) this.#sizeGaps(tbody);
+    }
+    this.#applyMark();
+  }
+
+  /** The <tr> elements of grid rows from..to-1. */
+  #rowElements(from, to) {
+    const out = [];
+    for (let i = from; i < to; i++) {
+      const cells = this.rows[i];
+      const tr = document.createElement('tr');
       tr.dataset.row = String(i);
+      if (this.windowed) tr.setAttribute('aria-rowindex', String(i + 3));
       const num = document.createElement('th');
       num.scope = 'row';
       num.className = 'rownum';
@@ -386,9 +471,90 @@ export class Grid {
         input.setAttribute('aria-label', `Row ${i + 1}, ${this.headers[j] || 'column ' + (j + 1)}`);
         td.append(input);
       });
+      out.push(tr);
+    }
+    return out;
+  }
+
+  // ---- the window of rendered rows (tables longer than WINDOW_FROM) ----
+
+  /** Height of one row in CSS pixels (measured once; a guess until then). */
+  get #height() {
+    return this.rowHeight || 34;
+  }
+
+  /** The rows in view, [first, last + 1), at the current scroll position. */
+  #visible() {
+    const first = Math.floor(Math.max(0, this.root.scrollTop) / this.#height);
+    return [first, first + Math.ceil((this.root.clientHeight || 600) / this.#height)];
+  }
+
+  /** The rows to render: those in view and a margin. */
+  #wanted() {
+    const [first, end] = this.#visible();
+    return [Math.max(0, first - WINDOW_MARGIN), Math.min(this.rows.length, end + WINDOW_MARGIN)];
+  }
+
+  #gap() {
+    const tr = document.createElement('tr');
+    tr.className = 'gap';
+    tr.setAttribute('aria-hidden', 'true');
+    const td = tr.insertCell();
+    td.colSpan = this.headers.length + 1;
+    return tr;
+  }
+
+  #sizeGaps(tbody) {
+    tbody.firstElementChild.cells[0].style.height = `${this.from * this.#height}px`;
+    tbody.lastElementChild.cells[0].style.height = `${(this.rows.length - this.to) * this.#height}px`;
+  }
+
+  #onScroll() {
+    if (!this.windowed || this.scrollQueued) return;
+    this.scrollQueued = true;
+    requestAnimationFrame(() => {
+      this.scrollQueued = false;
+      this.#slide();
     });
-    this.root.replaceChildren(table);
-    this.#applyMark();
+  }
+
+  /**
+   * Moves the window to the scroll position when fewer than half the margin's rows are left
+   * beyond the view on a side. Rows that stay in the window are kept as they are (with the focus
+   * and the text being typed); the others are removed or made.
+   */
+  #slide(force = false) {
+    if (!this.windowed) return;
+    const [first, end] = this.#visible();
+    const slack = WINDOW_MARGIN / 2;
+    const topOk = this.from === 0 || first - this.from >= slack;
+    const bottomOk = this.to === this.rows.length || this.to - end >= slack;
+    if (!force && topOk && bottomOk) return;
+    const [from, to] = this.#wanted();
+    const tbody = this.root.querySelector('tbody');
+    const kept = [...tbody.querySelectorAll('tr[data-row]')];
+    for (const tr of kept) {
+      const i = Number(tr.dataset.row);
+      if (i < from || i >= to) tr.remove();
+    }
+    const stayFrom = Math.max(from, this.from);
+    const stayTo = Math.min(to, this.to);
+    if (stayFrom < stayTo) {
+      tbody.firstElementChild.after(...this.#rowElements(from, stayFrom));
+      tbody.lastElementChild.before(...this.#rowElements(stayTo, to));
+    } else {
+      tbody.lastElementChild.before(...this.#rowElements(from, to));
+    }
+    [this.from, this.to] = [from, to];
+    this.#sizeGaps(tbody);
+    this.#applyMark({ scroll: false });
+  }
+
+  /** Scrolls a windowed table so that grid row r is rendered (and about in the middle of the view). */
+  #reveal(r) {
+    if (!this.windowed || (r >= this.from && r < this.to)) return;
+    this.root.scrollTop = Math.max(0, r * this.#height - this.root.clientHeight / 2);
+    this.#slide(true);
   }
 
   #onInput(e) {
@@ -440,13 +606,13 @@ export class Grid {
     if (e.key === 'Enter' || (e.key === 'ArrowDown' && !e.altKey)) {
       if (r === this.rows.length - 1 && e.key === 'Enter') {
         this.addRow();
-        this.#cell(this.rows.length - 1, c)?.focus();
+        this.#shownCell(this.rows.length - 1, c)?.focus();
         e.preventDefault();
         return;
       }
-      next = r + 1 < this.rows.length ? this.#cell(r + 1, c) : null;
+      next = r + 1 < this.rows.length ? this.#shownCell(r + 1, c) : null;
     } else if (e.key === 'ArrowUp') {
-      next = r - 1 >= 0 ? this.#cell(r - 1, c)
+      next = r - 1 >= 0 ? this.#shownCell(r - 1, c)
         : this.root.querySelector(`thead input[data-col="${c}"]`);
     }
     if (next) {

@@ -32,6 +32,16 @@ export async function start({ viewport = { width: 1400, height: 1000 }, deviceSc
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // The page keeps the table in localStorage. Each new tab starts as a first visit (nothing
+  // kept), as the tests expect; a reload in the same tab keeps it (sessionStorage marks the tab).
+  await context.addInitScript(() => {
+    try {
+      if (!sessionStorage.getItem('e2e:tab')) {
+        sessionStorage.setItem('e2e:tab', '1');
+        localStorage.clear();
+      }
+    } catch { /* storage not available here */ }
+  });
   return {
     url,
     context,
@@ -169,4 +179,59 @@ export async function openExample(context, url, name) {
       && !document.getElementById('results').hidden);
   }
   return page;
+}
+
+// ---- large tables, long tasks, the worker (reliability tests) ----
+
+/** A CSV of k studies (study, yi, vi) from a fixed pseudo-random sequence: the same every run. */
+export function studiesCsv(k, { seed = 12345 } = {}) {
+  let x = seed;
+  const next = () => (x = (x * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const lines = ['study,yi,vi'];
+  for (let i = 1; i <= k; i++) lines.push(`S${i},${(next() - 0.5).toFixed(4)},${(0.01 + next() * 0.1).toFixed(4)}`);
+  return lines.join('\n') + '\n';
+}
+
+/** Opens a CSV text as a file, as "Open CSV…" does. */
+export async function openCsv(page, csv, name = 'studies.csv') {
+  await page.setInputFiles('#file-input', { name, mimeType: 'text/csv', buffer: Buffer.from(csv) });
+}
+
+/** Starts recording the page's long tasks (main-thread tasks over 50 ms) afresh into window.longTasks. */
+export function watchLongTasks(page) {
+  return page.evaluate(() => {
+    window.longTasks = [];
+    window.longTaskObserver?.disconnect();
+    window.longTaskObserver = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration));
+    });
+    window.longTaskObserver.observe({ type: 'longtask' });
+  });
+}
+
+/**
+ * Runs `fn` while Chromium traces the page, and returns the main thread's tasks as
+ * {wall, cpu} in ms (wall clock, and the thread's own CPU time, which another program's load on
+ * the machine does not stretch).
+ */
+export async function mainThreadTasks(page, fn) {
+  const cdp = await page.context().newCDPSession(page);
+  const events = [];
+  cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
+  const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
+  await cdp.send('Tracing.start', { categories: 'devtools.timeline', transferMode: 'ReportEvents' });
+  await fn();
+  await cdp.send('Tracing.end');
+  await done;
+  await cdp.detach();
+  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain'
+    && events.some((x) => x.pid === e.pid && x.tid === e.tid && x.name === 'RunTask'));
+  return events.filter((e) => e.pid === main?.pid && e.tid === main?.tid && e.ph === 'X' && e.name === 'RunTask')
+    .map((e) => ({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }));
+}
+
+/** Waits until the newest analysis asked for is on the screen (nothing is pending). */
+export async function idle(page) {
+  await page.waitForFunction(() => !document.getElementById('computing').dataset.pending
+    && document.getElementById('computing').hidden);
 }

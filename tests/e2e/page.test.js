@@ -190,24 +190,26 @@ test('the mediation example: indirect effects with asymmetric limits, labelled i
   await page.close();
 });
 
-test('a panic in the core is reported, the module restarts and the data stays', async () => {
+test('a panic in the core while drawing is reported, the module restarts and the data stays', async () => {
+  // Analyses run in a worker (tests/e2e/reliability.test.js covers a panic there); the page's own
+  // instance draws the plots. Make its draw_plot trap once, as a Rust panic does (panic = abort).
   const page = await s.context.newPage();
-  // Make the wasm instance's analyze trap once, as a Rust panic does (panic = abort on wasm32).
   await page.addInitScript(() => {
-    const wrap = (result) => {
-      // A copy of the exports (the real object is frozen) whose analyze can trap.
-      const exports = { ...result.instance.exports };
-      const analyze = exports.analyze;
-      exports.analyze = (...args) => {
-        if (!globalThis.__panicNext) return analyze(...args);
+    const instantiate = WebAssembly.instantiate;
+    WebAssembly.instantiate = async (...a) => {
+      const instance = await instantiate(...a);
+      if (!(instance instanceof WebAssembly.Instance)) return instance;
+      // A copy of the exports (the real object is frozen) whose draw_plot can trap.
+      const exports = { ...instance.exports };
+      const draw = exports.draw_plot;
+      exports.draw_plot = (...args) => {
+        if (!globalThis.__panicNext) return draw(...args);
         globalThis.__panicNext = false;
-        globalThis.metapoolPanic = 'panicked at crate/src/model.rs: simulated bug';
+        globalThis.metapoolPanic = 'panicked at crate/src/plot/forest.rs: simulated bug';
         throw new WebAssembly.RuntimeError('unreachable');
       };
-      return { module: result.module, instance: { exports } };
+      return Object.create(WebAssembly.Instance.prototype, { exports: { value: exports } });
     };
-    const streaming = WebAssembly.instantiateStreaming;
-    WebAssembly.instantiateStreaming = async (...a) => wrap(await streaming(...a));
   });
   await page.goto(s.url);
   await settled(page);
@@ -216,8 +218,10 @@ test('a panic in the core is reported, the module restarts and the data stays', 
   await cell(page, 0, 1).fill('-0.9');
   await page.waitForSelector('#fatal:not([hidden])');
   assert.match(await page.textContent('#fatal-text'), /internal error.*simulated bug.*Your data is unchanged/);
-  // The fresh instance answered; the edit and the rest of the data are there.
+  // The fresh instance drew the plot; the edit and the rest of the data are there.
   await waitSummary(page, /k = 13/);
+  assert.ok(await ink(page, 'forest') > 2000);
+  assert.equal(await page.locator('.plot-error').count(), 0);
   assert.equal(await cell(page, 0, 1).inputValue(), '-0.9');
   await cell(page, 0, 1).fill('-0.889311');
   await waitSummary(page, /−0\.71 \(95% CI −1\.07 to −0\.36\)/);
@@ -260,8 +264,9 @@ test('no request leaves the page\'s origin', async () => {
   assert.deepEqual(foreign, []);
   const paths = new Set(urls.map((u) => new URL(u).pathname));
   assert.deepEqual([...paths].sort(), ['/', '/pkg/metapool.js', '/pkg/metapool_bg.wasm', '/www/analyses.js', '/www/app.js',
-    '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/format.js', '/www/mediation.js', '/www/share.js',
-    '/www/style.css', '/www/table.js']);
+    '/www/csp.js', '/www/engine.js', '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/format.js',
+    '/www/mediation.js', '/www/pacing.js', '/www/persist.js', '/www/share.js', '/www/style.css', '/www/table.js',
+    '/www/worker.js']);
   await page.close();
 });
 

@@ -2,7 +2,8 @@
 // The ES modules (wasm-bindgen's glue, then www/*.js in import order) are joined into one
 // inline module script, each module wrapped in a function that returns its exports; the CSS goes
 // into a <style>; the wasm and the example CSVs go in as base64 and text. The Content-Security-
-// Policy allows exactly these inline blocks by their SHA-256 hashes.
+// Policy allows exactly these inline blocks by their SHA-256 hashes. The analysis worker (the core's
+// glue and www/worker.js) goes in as the text of one classic script, started from a blob: URL.
 //   node tests/e2e/single-file.js <dist dir>
 // The modules must keep to the plain forms this understands: `export function|class|const|let
 // NAME`, `export { a, b as c };` and `import … from './x.js'` on one line.
@@ -20,9 +21,15 @@ const MODULES = [
   ['www/format.js', '__m_format'],
   ['www/analyses.js', '__m_analyses'],
   ['www/mediation.js', '__m_mediation'],
+  ['www/engine.js', '__m_engine'],
+  ['www/persist.js', '__m_persist'],
+  ['www/csp.js', '__m_csp'],
+  ['www/pacing.js', '__m_pacing'],
   ['www/app.js', '__m_app'],
 ];
-const varOf = new Map(MODULES.map(([file, name]) => [file, name]));
+/** The analysis worker, started from a blob: URL as one classic script (www/engine.js). */
+const WORKER_MODULES = ['pkg/metapool.js', 'www/worker.js'];
+const varOf = new Map([...MODULES, ['www/worker.js', '__m_worker']]);
 
 function bundleModule(file) {
   let code = read(file);
@@ -59,7 +66,9 @@ for (const f of fs.readdirSync(path.join(dist, 'www/examples'))) {
 }
 const wasm = fs.readFileSync(path.join(dist, 'pkg/metapool_bg.wasm')).toString('base64');
 
-let script = `globalThis.metapoolInline = ${JSON.stringify({ wasm, examples })};\n`;
+// A classic worker script has no import.meta; the core only reads it when given no module.
+const worker = WORKER_MODULES.map(bundleModule).join('').replaceAll('import.meta.url', 'self.location.href');
+let script = `globalThis.metapoolInline = ${JSON.stringify({ wasm, examples, worker })};\n`;
 for (const [file] of MODULES) script += bundleModule(file);
 // Nothing inside may close the script element early.
 script = script.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
@@ -71,8 +80,9 @@ const csp = [
   "default-src 'none'",
   `script-src ${sha(script)} 'wasm-unsafe-eval'`,
   `style-src ${sha(css)}`,
-  // plotters measures text on wasm32 with a <span style="…">; nothing else uses inline styles.
-  "style-src-attr 'unsafe-inline'",
+  // No style attributes: plotters' text measuring sets its span's style through the CSSOM (www/csp.js).
+  // The worker runs from a blob: URL made from metapoolInline.worker.
+  'worker-src blob:',
   'img-src data: blob:',
   "base-uri 'none'",
   "form-action 'none'",
