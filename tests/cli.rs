@@ -306,3 +306,79 @@ fn the_readable_report_shows_every_requested_analysis() {
     }
     assert!(text.contains("  ablat ") && !text.contains("= 0.3127      ["), "p cells without '= ':\n{text}");
 }
+
+#[test]
+fn reproduce_a_published_result_from_the_command_line() {
+    let (code, v) = json(&["--reproduce", "\u{2212}0.71 (\u{2212}1.06 to \u{2212}0.36)"], BCG);
+    assert_eq!(code, 0);
+    let r = &v["reproduce"];
+    assert_eq!(r["reported"]["estimate"]["value"], -0.71);
+    assert_eq!(r["reported"]["estimate"]["decimals"], 2);
+    let matches = r["matches"].as_array().unwrap();
+    assert_eq!(matches.len(), 1, "{r}");
+    assert_eq!((&matches[0]["method"], &matches[0]["ci"]), (&Value::from("DL"), &Value::from("z")));
+    for f in ["estimate", "ci_lower", "ci_upper", "distance", "presets", "scale", "pi_type", "i2_type"] {
+        assert!(matches[0].get(f).is_some(), "matches[].{f} missing");
+    }
+    assert_eq!(r["nearest"][0]["method"], "REML");
+    // The main analysis is unchanged by the option.
+    assert_eq!(v["overall"]["method"], "REML");
+
+    let out = run(
+        &[
+            concat!(env!("CARGO_MANIFEST_DIR"), "/www/examples/bcg.csv"),
+            "--reproduce",
+            "-0.71 (-1.06, -0.36), I^2 = 92%",
+        ],
+        "",
+    );
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Reproducing the reported result \"-0.71 (-1.06, -0.36), I^2 = 92%\""), "{text}");
+    assert!(text.contains("Reproduced by 2 settings:"), "{text}");
+    assert!(text.contains("DL z, I2 Q"), "{text}");
+    assert!(text.contains("= revman5, meta4, metan"), "{text}");
+    assert!(text.contains("Nearest misses:"), "{text}");
+}
+
+#[test]
+fn presets_from_the_command_line() {
+    let (code, v) = json(&["--preset", "revman5"], BCG);
+    assert_eq!(code, 0);
+    assert_eq!(v["overall"]["method"], "DL");
+    assert_eq!(v["overall"]["ci"], "z");
+    assert_eq!(v["preset"]["code"], "revman5");
+    assert!(v["preset"]["source"].as_str().unwrap().contains("Cochrane"));
+    let (_, v) = json(&["--preset", "jasp", "--ci", "z"], BCG);
+    assert_eq!(v["overall"]["ci"], "z");
+    assert_eq!(v["preset"]["overridden"], serde_json::json!(["ci"]));
+    let out = run(&["-", "--preset", "meta8"], BCG);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Preset: R meta \u{2265} 8.0 (metagen) (REML, z)"), "{text}");
+    assert!(text.contains("source: R meta NEWS"), "{text}");
+}
+
+#[test]
+fn bad_reproduce_text_and_unknown_presets_exit_2() {
+    let (m, row, col) = error(&["--reproduce", "about -0.7"], BCG);
+    assert!(m.starts_with("reproduce: cannot read 'about -0.7' as a pooled result: it has one number (-0.7)"), "{m}");
+    assert!(row.is_null() && col.is_null());
+    let (m, _, _) = error(&["--reproduce", "0.5 (0.6, 0.9)"], BCG);
+    assert!(m.contains("the estimate 0.5 lies outside its limits 0.6 to 0.9"), "{m}");
+    let (m, _, _) = error(&["--preset", "cma"], BCG);
+    assert_eq!(m, "unknown preset 'cma': choose one of revman5, metafor, meta8, meta5, meta4, jasp, stata, metan");
+    let (m, _, _) = error(&["--export-r"], "study,yi,vi\nA,x,0.01\n");
+    assert_eq!(m, "row 1, column yi: expected a number, found 'x'");
+}
+
+#[test]
+fn export_r_prints_a_metafor_script() {
+    let out = run(&["-", "--export-r", "--method", "DL", "--ci", "hksj", "--by", "alloc"], BCG);
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(script.starts_with("# metapool's analysis as an R script using metafor"), "{script}");
+    assert!(script.contains("library(metafor)"));
+    assert!(script.contains("method = \"DL\", test = \"knha\", level = 0.95"), "{script}");
+    assert!(script.contains("groups <- c(\"alternate\", \"random\", \"systematic\")"), "{script}");
+    assert!(script.contains("METAPOOL"));
+}

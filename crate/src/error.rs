@@ -52,6 +52,8 @@ pub enum Error {
     Collinear { names: String },
     /// Too few studies for the requested model.
     TooFewStudies { k: usize, needed: usize, what: String },
+    /// A published result (`reproduce`) that cannot be read as an estimate with its limits.
+    BadResult { option: String, text: String, problem: String },
 }
 
 impl Error {
@@ -161,6 +163,10 @@ impl fmt::Display for Error {
             Error::TooFewStudies { k, needed, what } => write!(
                 f,
                 "{what} needs at least {needed} studies, but {k} have all the cells it uses"
+            ),
+            Error::BadResult { option, text, problem } => write!(
+                f,
+                "{option}: cannot read '{text}' as a pooled result: {problem}. Write it as papers print it, for example \u{2212}0.71 (\u{2212}1.06 to \u{2212}0.36), I\u{b2} = 92%"
             ),
             Error::Numerical { what } => write!(
                 f,

@@ -18,6 +18,7 @@ pub mod bias;
 pub mod dist;
 pub mod error;
 pub mod gosh;
+pub mod export_r;
 pub mod heterogeneity;
 pub mod influence;
 pub mod input;
@@ -26,6 +27,7 @@ pub mod model;
 pub mod plot;
 pub mod regression;
 pub mod report;
+pub mod reproduce;
 pub mod roots;
 pub mod studies;
 pub mod subgroups;
@@ -94,6 +96,12 @@ pub struct Options {
     pub mc_draws: Option<usize>,
     /// Seed of the Monte Carlo draws (default 20240601).
     pub seed: Option<u64>,
+    /// A published pooled result to reproduce, e.g. "−0.71 (−1.06 to −0.36), I² = 92%": every
+    /// method, CI type and convention is tried and the settings that reproduce it are listed.
+    pub reproduce: Option<String>,
+    /// Software defaults by name (`revman5`, `metafor`, `meta8`, …): sets `method` and `ci`
+    /// unless they are given too.
+    pub preset: Option<String>,
 }
 
 /// Column names given as one comma-separated string or as a list.
@@ -132,22 +140,44 @@ pub struct Validated {
     pub table: Vec<String>,
     /// The intervals of the indirect effects of studies given by their paths.
     pub per_study: mediation::per_study::Settings,
+    /// With `reproduce`: the published result to reproduce.
+    pub reproduce: Option<reproduce::Published>,
+    /// With `preset`: the preset, and the options given explicitly that override it.
+    pub preset: Option<(&'static reproduce::Preset, Vec<String>)>,
 }
 
 impl Options {
     /// Validates the options once, at the door.
     ///
     /// # Errors
-    /// [`Error::BadOption`] for an unknown method or CI type (or `ie_se`, or a number of Monte
-    /// Carlo draws outside 0 or 1000 to 10⁷), [`Error::BadLevel`] for a level outside (0, 1).
+    /// [`Error::BadOption`] for an unknown method, CI type or preset (or `ie_se`, or a number of
+    /// Monte Carlo draws outside 0 or 1000 to 10⁷), [`Error::BadLevel`] for a level outside
+    /// (0, 1), [`Error::BadResult`] for a `reproduce` text that is not a pooled result.
     pub fn validate(&self) -> Result<Validated, Error> {
-        let method = match &self.method {
-            Some(m) => tau2::Method::parse(m)?,
-            None => tau2::Method::REML,
+        fn given(o: &Option<String>) -> Option<&str> {
+            o.as_deref().map(str::trim).filter(|t| !t.is_empty())
+        }
+        let preset = match given(&self.preset) {
+            Some(name) => {
+                let p = reproduce::Preset::parse(name)?;
+                let overridden = [("method", self.method.is_some()), ("ci", self.ci.is_some())]
+                    .into_iter()
+                    .filter(|(_, set)| *set)
+                    .map(|(o, _)| o.to_string())
+                    .collect();
+                Some((p, overridden))
+            }
+            None => None,
         };
-        let ci = match &self.ci {
-            Some(c) => model::CiType::parse(c)?,
-            None => model::CiType::Z,
+        let method = match (&self.method, &preset) {
+            (Some(m), _) => tau2::Method::parse(m)?,
+            (None, Some((p, _))) => p.method,
+            (None, None) => tau2::Method::REML,
+        };
+        let ci = match (&self.ci, &preset) {
+            (Some(c), _) => model::CiType::parse(c)?,
+            (None, Some((p, _))) => p.ci,
+            (None, None) => model::CiType::Z,
         };
         let level = model::check_level("level", self.level.unwrap_or(0.95))?;
         let ci_level_in = model::check_level("ci-level-in", self.ci_level_in.unwrap_or(0.95))?;
@@ -187,6 +217,8 @@ impl Options {
             },
             table: self.table.as_ref().map(Columns::names).unwrap_or_default(),
             per_study: mediation::per_study::Settings::new(level, self.mc_draws, self.seed)?,
+            reproduce: given(&self.reproduce).map(reproduce::Published::parse).transpose()?,
+            preset,
         })
     }
 }
@@ -288,6 +320,14 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
             mediation::table::rows(&t, &input.studies)
         })
     };
+    let reproduce = match &settings.reproduce {
+        Some(published) => Some(reproduce::solve(&input.studies, published, &settings.read, settings.model.level)?),
+        None => None,
+    };
+    let preset = match &settings.preset {
+        Some((p, overridden)) => Some(reproduce::PresetReport::new(p, overridden, &input.studies, &fit)?),
+        None => None,
+    };
     Ok(Report {
         k: fit.k,
         overall: report::Overall::from_fit(&fit),
@@ -304,6 +344,20 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
         ci_rule_sensitivity,
         rounding,
         table,
+        reproduce,
+        preset,
         warnings,
     })
+}
+
+/// An R script that reproduces the analysis with metafor: the data inline (each study's yᵢ and
+/// vᵢ as metapool read them), `rma()` with the same method, CI type and level, the subgroups and
+/// the meta-regression, printing metafor's output and one machine-readable line per number
+/// (`METAPOOL<TAB>key<TAB>value`, the key being the number's path in the report, e.g.
+/// `overall.estimate`, `subgroups.0.tau2`).
+///
+/// # Errors
+/// As [`analyze`]: the document must be valid.
+pub fn r_script(doc: &Document) -> Result<String, Error> {
+    export_r::script(doc)
 }

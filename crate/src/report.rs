@@ -52,6 +52,12 @@ pub struct Report {
     /// With `table`: one pooled row per combination of the columns' values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub table: Option<Vec<crate::mediation::table::TableRow>>,
+    /// With `reproduce`: the settings that reproduce a published result, and the nearest misses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reproduce: Option<crate::reproduce::Reproduce>,
+    /// With `preset`: the preset, its source, and the main fit under its conventions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<crate::reproduce::PresetReport>,
     pub warnings: Vec<String>,
 }
 

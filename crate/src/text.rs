@@ -44,6 +44,9 @@ pub fn render(report: &Report) -> String {
         format!("Random-effects model, tau^2 by {} ({})", o.method_name, o.method)
     };
     let _ = writeln!(s, "{model}; {} CI; k = {}", o.ci_name, o.k);
+    if let Some(p) = &report.preset {
+        render_preset(&mut s, p);
+    }
     let _ = writeln!(s);
     let width = report.studies.iter().map(|r| r.study.chars().count()).max().unwrap_or(5).clamp(5, 40);
     let _ = writeln!(
@@ -109,6 +112,9 @@ pub fn render(report: &Report) -> String {
         let _ = writeln!(s, "  (tau^2, I^2 and H^2 intervals: Q-profile method)");
     }
     render_analyses(&mut s, report, &pct);
+    if let Some(r) = &report.reproduce {
+        render_reproduce(&mut s, r);
+    }
     for w in &report.warnings {
         let _ = writeln!(s, "\nWarning: {w}");
     }
@@ -301,5 +307,133 @@ fn render_analyses(s: &mut String, report: &Report, pct: &str) {
             let groups: Vec<String> = r.groups.iter().map(|(k, v)| format!("{k} = {v}")).collect();
             let _ = writeln!(s, "  {:<40}  k = {:>3}  {}", groups.join(", "), r.fit.k, fit_line(&r.fit));
         }
+    }
+}
+
+/// The preset line under the model line.
+fn render_preset(s: &mut String, p: &crate::reproduce::PresetReport) {
+    let over = if p.overridden.is_empty() {
+        String::new()
+    } else {
+        format!("; overridden by the {} given", p.overridden.join(" and "))
+    };
+    let _ = writeln!(s, "Preset: {} ({}, {}{over})", p.name, p.method, p.ci);
+    let mut conventions = Vec::new();
+    if let Some(t) = p.pi_type {
+        let pi = interval(p.pi_lower, p.pi_upper);
+        conventions.push(format!("prediction interval {pi} ({})", t.name()));
+    }
+    if let Some(t) = p.i2_type {
+        conventions.push(format!("I^2 = {} ({})", p.i2.map_or_else(|| "\u{2014}".to_string(), |v| format!("{v:.2}%")), t.name()));
+    }
+    if !conventions.is_empty() {
+        let _ = writeln!(s, "  as it reports them: {}", conventions.join("; "));
+    }
+    let _ = writeln!(s, "  source: {}", p.source);
+}
+
+/// A setting in a few words: "DL, z" with whatever else differs from the defaults.
+fn setting_label(m: &crate::reproduce::Setting) -> String {
+    let mut parts = vec![format!("{} {}", m.method, m.ci)];
+    if m.scale == crate::reproduce::Scale::Exp {
+        parts.push("exp".into());
+    }
+    if let Some(r) = m.ci_se_rule {
+        parts.push(format!("SE {}", r.code()));
+    }
+    if let Some(l) = m.ci_level_in {
+        parts.push(format!("limits {}%", l * 100.0));
+    }
+    if let Some(t) = m.pi_type {
+        parts.push(format!("PI {}", t.code()));
+    }
+    if let Some(t) = m.i2_type {
+        parts.push(format!("I2 {}", t.code()));
+    }
+    parts.join(", ")
+}
+
+/// A setting's numbers for the reported quantities, two decimals beyond the printed ones.
+fn setting_numbers(m: &crate::reproduce::Setting, reported: &crate::reproduce::Published) -> String {
+    use crate::reproduce::Quantity;
+    let fmt = |x: Option<f64>, d: i32| {
+        let d = (d + 2).clamp(0, 12) as usize;
+        x.map_or_else(|| "\u{2014}".to_string(), |v| format!("{v:.d$}"))
+    };
+    let mut out = format!(
+        "{} [{}, {}]",
+        fmt(Some(m.estimate), reported.estimate.decimals),
+        fmt(Some(m.ci_lower), reported.ci_lower.decimals),
+        fmt(Some(m.ci_upper), reported.ci_upper.decimals)
+    );
+    for (q, p) in reported.numbers() {
+        let extra = match q {
+            Quantity::Tau2 => format!("tau^2 {}", fmt(Some(m.tau2), p.decimals)),
+            Quantity::Tau => format!("tau {}", fmt(Some(m.tau), p.decimals)),
+            Quantity::I2 => format!("I^2 {}%", fmt(m.i2, p.decimals)),
+            Quantity::PiLower => format!("PI [{}, {}]", fmt(m.pi_lower, p.decimals), fmt(m.pi_upper, p.decimals)),
+            _ => continue,
+        };
+        out += &format!("  {extra}");
+    }
+    out
+}
+
+/// The solver's section: what was read, the matches, the nearest misses.
+fn render_reproduce(s: &mut String, r: &crate::reproduce::Reproduce) {
+    let rep = &r.reported;
+    let _ = writeln!(s, "\nReproducing the reported result \"{}\"", rep.text);
+    let read: Vec<String> = rep
+        .numbers()
+        .iter()
+        .map(|(q, p)| format!("{} {} ({} decimals)", q.code(), p.value, p.decimals))
+        .collect();
+    let _ = writeln!(s, "  read: {}", read.join(", "));
+    let pi = r.pi_level.map_or_else(String::new, |l| format!(", PI at {}%", l * 100.0));
+    let _ = writeln!(s, "  {} settings tried (CI at {}%{pi})", r.tried, r.level * 100.0);
+    let _ = writeln!(
+        s,
+        "  distance: the largest |computed - reported| over the reported numbers, in units of each one's last printed digit; 0.5 or less reproduces every number"
+    );
+    let width = r.matches.iter().chain(&r.nearest).map(|m| setting_label(m).chars().count()).max().unwrap_or(10);
+    let presets = |m: &crate::reproduce::Setting| {
+        if m.presets.is_empty() {
+            String::new()
+        } else {
+            format!("  = {}", m.presets.join(", "))
+        }
+    };
+    if r.matches.is_empty() {
+        let _ = writeln!(s, "  No setting reproduces every reported number.");
+    } else {
+        let n = r.matches.len();
+        let _ = writeln!(s, "  Reproduced by {n} setting{}:", if n == 1 { "" } else { "s" });
+        for m in &r.matches {
+            let _ = writeln!(
+                s,
+                "    {:<width$}  {}  distance {:.2}{}",
+                setting_label(m),
+                setting_numbers(m, rep),
+                m.distance,
+                presets(m)
+            );
+        }
+    }
+    if !r.nearest.is_empty() {
+        let _ = writeln!(s, "  Nearest misses:");
+        for m in &r.nearest {
+            let _ = writeln!(
+                s,
+                "    {:<width$}  {}  distance {:.2} (at {}){}",
+                setting_label(m),
+                setting_numbers(m, rep),
+                m.distance,
+                m.furthest.code(),
+                presets(m)
+            );
+        }
+    }
+    for note in &r.notes {
+        let _ = writeln!(s, "  not tried: {note}");
     }
 }

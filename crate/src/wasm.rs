@@ -17,6 +17,10 @@
 //!   "bubble", "funnelcontours", "leaveoneout", "baujat", "summaryforest"), as the three calls
 //!   above. A plot of an analysis the report lacks (a subgroup forest without `by`) is an error
 //!   that names the option.
+//! - `export_r(doc)`: the analysis document as an R script using metafor (the text of
+//!   `metapool --export-r`: data inline, the same model, numbers printed); errors as `analyze`.
+//! - `presets()`: the named software presets, `[{code, name, method, ci, pi_type, i2_type,
+//!   source}]`, for a list to choose from (the document's `preset` option takes a `code`).
 //! - Every failure is thrown as `{message: string, row: number | null, column: string | null}`:
 //!   the error's text for the user, and the data row (from 1) and column name it is about.
 //! - A panic (a bug) writes its message to the console and to `globalThis.metapoolPanic`; the
@@ -49,6 +53,19 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn analyze(doc: JsValue) -> Result<JsValue, JsValue> {
     to_js(&report_of(doc)?)
+}
+
+/// The analysis as an R script using metafor: document in, the script's text out.
+#[wasm_bindgen]
+pub fn export_r(doc: JsValue) -> Result<String, JsValue> {
+    let doc = document_in(doc)?;
+    crate::r_script(&doc).map_err(|e| into_error(&e, e.row(), e.column()))
+}
+
+/// The named presets of common software defaults, each with its source.
+#[wasm_bindgen]
+pub fn presets() -> Result<JsValue, JsValue> {
+    to_js(&crate::reproduce::Preset::ALL)
 }
 
 /// Draws the forest plot on `canvas` (sized in device pixels; `dpr` device pixels per CSS pixel).
@@ -169,15 +186,20 @@ fn report_in(report: JsValue) -> Result<Report, JsValue> {
         .map_err(|e| into_error(format_args!("not a metapool report: {e}"), None, None))
 }
 
-/// Document (a JS value) to report.
-fn report_of(doc: JsValue) -> Result<Report, JsValue> {
-    let doc: Document = serde_wasm_bindgen::from_value(doc).map_err(|e| {
+/// An analysis document from a JS value.
+fn document_in(doc: JsValue) -> Result<Document, JsValue> {
+    serde_wasm_bindgen::from_value(doc).map_err(|e| {
         into_error(
             format_args!("the analysis document is not valid: {e}"),
             None,
             None,
         )
-    })?;
+    })
+}
+
+/// Document (a JS value) to report.
+fn report_of(doc: JsValue) -> Result<Report, JsValue> {
+    let doc = document_in(doc)?;
     crate::analyze(&doc).map_err(|e| into_error(&e, e.row(), e.column()))
 }
 
@@ -384,6 +406,21 @@ mod tests {
             .unwrap()
             .starts_with("not a metapool report"));
         assert!(get(&err, "row").is_null());
+    }
+
+    #[wasm_bindgen_test]
+    fn export_r_and_presets() {
+        let script = export_r(doc(BCG, r#"{"method": "DL", "by": "alloc"}"#)).expect("a script");
+        assert!(script.contains("method = \"DL\""));
+        let err = export_r(doc("study,yi,vi\nA,x,0.1\n", "{}")).unwrap_err();
+        assert_eq!(get(&err, "row").as_f64(), Some(1.0));
+        let list = presets().unwrap();
+        assert_eq!(get(&get(&list, "0"), "code").as_string().as_deref(), Some("revman5"));
+        assert_eq!(get(&get(&list, "0"), "method").as_string().as_deref(), Some("DL"));
+        let report = analyze(doc(BCG, r#"{"reproduce": "-0.71 (-1.06, -0.36)", "preset": "metafor"}"#)).unwrap();
+        let first = get(&get(&get(&report, "reproduce"), "matches"), "0");
+        assert_eq!(get(&first, "method").as_string().as_deref(), Some("DL"));
+        assert_eq!(get(&get(&report, "preset"), "code").as_string().as_deref(), Some("metafor"));
     }
 
     #[wasm_bindgen_test]

@@ -8,7 +8,7 @@ use metapool::{analyze, Document, Error, Options};
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--ie-se sobel|aroian] [--mc-draws N] [--seed N] [--mediation ie|paths] [--ci-se-rule width|wider|zero_side] [--rounding] [--reported TEXT] [--table COL,COL] [--json]";
+const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--ie-se sobel|aroian] [--mc-draws N] [--seed N] [--mediation ie|paths] [--ci-se-rule width|wider|zero_side] [--rounding] [--reported TEXT] [--table COL,COL] [--reproduce TEXT] [--preset NAME] [--export-r] [--json]";
 
 const HELP: &str = "metapool — meta-analysis that matches R's metafor
 
@@ -36,6 +36,13 @@ usage: metapool FILE|- [options]
   --rounding      the range of pooled results consistent with the rounding of the input
   --reported TEXT a published result to check against that range, e.g. \"-0.07 (-0.11, -0.04)\"
   --table C[,C…]  one pooled row per combination of these columns' values
+  --reproduce TEXT  a published pooled result, e.g. \"-0.71 (-1.06 to -0.36), I^2 = 92%\":
+                  list the settings (method, CI type, prediction-interval and I^2 types, SE
+                  rule and level of input limits, log or ratio scale) that reproduce every
+                  number at its printed decimals, and the nearest misses
+  --preset NAME   software defaults: revman5, metafor, meta8, meta5, meta4, jasp, stata,
+                  metan; sets --method and --ci unless they are given too
+  --export-r      print an R script (metafor) that reproduces this analysis, data inline
   --json          print the report as one JSON object
   -h, --help      show this help
 
@@ -50,6 +57,7 @@ struct Args {
     file: String,
     options: Options,
     json: bool,
+    export_r: bool,
 }
 
 fn parse_level(option: &str, value: &str) -> Result<f64, Error> {
@@ -76,6 +84,7 @@ fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
     let mut file = None;
     let mut options = Options::default();
     let mut level_err = None;
+    let mut export_r = false;
     let text = |v: std::ffi::OsString| v.to_string_lossy().into_owned();
     let bad = |e: lexopt::Error| Usage(format!("{e}; {USAGE}"));
     while let Some(arg) = parser.next().map_err(bad)? {
@@ -106,6 +115,9 @@ fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
             Long("ci-se-rule") => options.ci_se_rule = Some(text(parser.value().map_err(bad)?)),
             Long("rounding") => options.rounding = Some(true),
             Long("reported") => options.reported = Some(text(parser.value().map_err(bad)?)),
+            Long("reproduce") => options.reproduce = Some(text(parser.value().map_err(bad)?)),
+            Long("preset") => options.preset = Some(text(parser.value().map_err(bad)?)),
+            Long("export-r") => export_r = true,
             Long("table") => options.table = Some(metapool::Columns::Text(text(parser.value().map_err(bad)?))),
             Long("ie-se") => options.ie_se = Some(text(parser.value().map_err(bad)?)),
             Long("mc-draws") => {
@@ -135,7 +147,7 @@ fn parse_args(json: &mut bool) -> Result<Result<Args, Error>, Usage> {
     let file = file.ok_or_else(|| Usage(format!("no input file given; {USAGE}")))?;
     Ok(match level_err {
         Some(e) => Err(e),
-        None => Ok(Args { file, options, json: *json }),
+        None => Ok(Args { file, options, json: *json, export_r }),
     })
 }
 
@@ -171,7 +183,17 @@ fn main() -> ExitCode {
         Ok(d) => d,
         Err(Usage(m)) => return fail(json, m, None, None),
     };
-    match analyze(&Document { data, options: args.options }) {
+    let doc = Document { data, options: args.options };
+    if args.export_r {
+        return match metapool::r_script(&doc) {
+            Ok(script) => {
+                print!("{script}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(json, e.to_string(), e.row(), e.column()),
+        };
+    }
+    match analyze(&doc) {
         Ok(report) => {
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&report).expect("a report always serializes"));

@@ -116,80 +116,114 @@ impl Reported {
             allowed: "an estimate and its confidence limits, for example \u{2212}0.07 (\u{2212}0.11, \u{2212}0.04)"
                 .into(),
         };
-        let lower_text = text.to_lowercase();
-        let decimal_comma = !text.contains('.') && (text.contains(';') || lower_text.contains(" to "));
-        let chars: Vec<char> = text.chars().collect();
-        let mut numbers: Vec<(f64, f64)> = Vec::new();
-        let mut i = 0;
-        while i < chars.len() {
-            let c = chars[i];
-            let starts_number = c.is_ascii_digit()
-                || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
-                || (c == '+' || MINUS.contains(&c))
-                    && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit() || *n == '.')
-                    && !(i > 0 && chars[i - 1].is_ascii_digit() && MINUS.contains(&c));
-            if !starts_number {
-                i += 1;
-                continue;
-            }
-            let mut s = String::new();
-            if c == '+' || MINUS.contains(&c) {
-                if c != '+' {
-                    s.push('-');
-                }
-                i += 1;
-            }
-            let mut seen_point = false;
-            while i < chars.len() {
-                let d = chars[i];
-                if d.is_ascii_digit() {
-                    s.push(d);
-                } else if !seen_point
-                    && (d == '.' || (d == ',' && decimal_comma))
-                    && chars.get(i + 1).is_some_and(char::is_ascii_digit)
-                {
-                    s.push('.');
-                    seen_point = true;
-                } else if (d == 'e' || d == 'E')
-                    && chars
-                        .get(i + 1)
-                        .is_some_and(|n| n.is_ascii_digit() || MINUS.contains(n) || *n == '+')
-                {
-                    s.push('e');
-                    i += 1;
-                    if MINUS.contains(&chars[i]) || chars[i] == '+' {
-                        s.push(if chars[i] == '+' { '+' } else { '-' });
-                        i += 1;
-                    }
-                    while i < chars.len() && chars[i].is_ascii_digit() {
-                        s.push(chars[i]);
-                        i += 1;
-                    }
-                    break;
-                } else {
-                    break;
-                }
-                i += 1;
-            }
-            if chars.get(i) == Some(&'%') {
-                continue; // the level, "95%"
-            }
-            let value: f64 = s.parse().map_err(|_| bad())?;
-            numbers.push((value, half_unit(&s)));
-        }
-        let [(estimate, he), (ci_lower, hl), (ci_upper, hu)] = numbers[..] else {
+        let numbers = printed_numbers(text).ok_or_else(bad)?;
+        let values: Vec<&PrintedNumber> = numbers.iter().filter(|n| !n.percent).collect();
+        let [e, l, u] = values[..] else {
             return Err(bad());
         };
-        if ci_lower > ci_upper || !(estimate.is_finite() && ci_lower.is_finite() && ci_upper.is_finite()) {
+        if l.value > u.value || !(e.value.is_finite() && l.value.is_finite() && u.value.is_finite()) {
             return Err(bad());
         }
         Ok(Reported {
-            estimate,
-            ci_lower,
-            ci_upper,
-            half_units: [he, hl, hu],
+            estimate: e.value,
+            ci_lower: l.value,
+            ci_upper: u.value,
+            half_units: [e.half_unit, l.half_unit, u.half_unit],
         })
     }
+}
+
+/// A number as printed in a text: its value, half a unit in its last printed digit, whether a
+/// `%` follows it, and where it stands (character indices into the text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrintedNumber {
+    pub value: f64,
+    pub half_unit: f64,
+    /// Followed by `%` (a level such as "95%", or a percentage such as "I² = 92%").
+    pub percent: bool,
+    /// Character positions (not bytes) of the number in the text, sign included.
+    pub span: std::ops::Range<usize>,
+}
+
+/// Every number in a printed result, in order, as [`Reported::parse`] reads them: minus signs may
+/// be `-`, U+2212 or a dash, and a dash right after a digit separates a range (`0.10-0.32`); a
+/// comma between digits is a decimal comma when the text has no point and its limits are
+/// separated by `;` or "to". `None` when a sign stands before a point without digits.
+///
+/// ```
+/// use metapool::mediation::rounding::printed_numbers;
+/// let n = printed_numbers("0.93 (95% CI 0.87\u{2013}1.01)").unwrap();
+/// let values: Vec<f64> = n.iter().map(|n| n.value).collect();
+/// assert_eq!(values, [0.93, 95.0, 0.87, 1.01]);
+/// assert!(n[1].percent && !n[2].percent);
+/// ```
+pub fn printed_numbers(text: &str) -> Option<Vec<PrintedNumber>> {
+    let lower_text = text.to_lowercase();
+    let decimal_comma = !text.contains('.') && (text.contains(';') || lower_text.contains(" to "));
+    let chars: Vec<char> = text.chars().collect();
+    let mut numbers = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let starts_number = c.is_ascii_digit()
+            || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit))
+            || (c == '+' || MINUS.contains(&c))
+                && chars.get(i + 1).is_some_and(|n| n.is_ascii_digit() || *n == '.')
+                && !(i > 0 && chars[i - 1].is_ascii_digit() && MINUS.contains(&c));
+        if !starts_number {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut s = String::new();
+        if c == '+' || MINUS.contains(&c) {
+            if c != '+' {
+                s.push('-');
+            }
+            i += 1;
+        }
+        let mut seen_point = false;
+        while i < chars.len() {
+            let d = chars[i];
+            if d.is_ascii_digit() {
+                s.push(d);
+            } else if !seen_point
+                && (d == '.' || (d == ',' && decimal_comma))
+                && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+            {
+                s.push('.');
+                seen_point = true;
+            } else if (d == 'e' || d == 'E')
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_ascii_digit() || MINUS.contains(n) || *n == '+')
+            {
+                s.push('e');
+                i += 1;
+                if MINUS.contains(&chars[i]) || chars[i] == '+' {
+                    s.push(if chars[i] == '+' { '+' } else { '-' });
+                    i += 1;
+                }
+                while i < chars.len() && chars[i].is_ascii_digit() {
+                    s.push(chars[i]);
+                    i += 1;
+                }
+                break;
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        let value: f64 = s.parse().ok()?;
+        let percent = chars.get(i) == Some(&'%');
+        numbers.push(PrintedNumber {
+            value,
+            half_unit: half_unit(&s),
+            percent,
+            span: start..i,
+        });
+    }
+    Some(numbers)
 }
 
 /// The range of the pooled estimate and CI limits consistent with the rounding of the input.
