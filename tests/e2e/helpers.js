@@ -219,19 +219,28 @@ export async function mainThreadTasks(page, fn) {
   const events = [];
   cdp.on('Tracing.dataCollected', (e) => events.push(...e.value));
   const done = new Promise((resolve) => cdp.once('Tracing.tracingComplete', resolve));
-  await cdp.send('Tracing.start', { categories: 'devtools.timeline', transferMode: 'ReportEvents' });
+  await cdp.send('Tracing.start', {
+    categories: 'devtools.timeline,disabled-by-default-devtools.timeline', transferMode: 'ReportEvents',
+  });
   await fn();
   await cdp.send('Tracing.end');
   await done;
   await cdp.detach();
-  const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain'
-    && events.some((x) => x.pid === e.pid && x.tid === e.tid && x.name === 'RunTask'));
-  return events.filter((e) => e.pid === main?.pid && e.tid === main?.tid && e.ph === 'X' && e.name === 'RunTask')
+  // The page's main thread: the renderer's main thread that dispatched the input events.
+  const mains = events.filter((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+  const main = mains.find((m) => events.some((x) => x.pid === m.pid && x.tid === m.tid && x.name === 'EventDispatch'));
+  const tasks = events.filter((e) => main && e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.name === 'RunTask')
     .map((e) => ({ wall: e.dur / 1000, cpu: (e.tdur ?? e.dur) / 1000 }));
+  if (tasks.length === 0) throw new Error('the trace has no tasks of the page\'s main thread');
+  return tasks;
 }
 
-/** Waits until the newest analysis asked for is on the screen (nothing is pending). */
+/**
+ * Waits until the newest analysis asked for is on the screen (nothing is pending). An edit asks
+ * at the next animation frame, so this first lets a frame pass.
+ */
 export async function idle(page) {
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))));
   await page.waitForFunction(() => !document.getElementById('computing').dataset.pending
     && document.getElementById('computing').hidden);
 }
