@@ -168,6 +168,14 @@ fn the_bivariate_part_sits_beside_the_separate_paths() {
     // The illustrative studies are homogeneous: ρ is not identified, and the warning says so.
     assert_eq!(b["rho"], Value::Null);
     assert!(both["warnings"].to_string().contains("both 0"), "{}", both["warnings"]);
+    // Its comparison with the pooled IE is computed as the separate paths' is.
+    let c = &b["comparison"];
+    assert_eq!(c["k_paths"], b["k"]);
+    assert_eq!(f(&c["ie_estimate"]), f(&both["overall"]["estimate"]));
+    assert_eq!(f(&c["estimate_difference"]), f(&b["ie"]["estimate"]) - f(&both["overall"]["estimate"]));
+    assert_eq!(f(&c["ci_lower_difference"]), f(&b["ie"]["ci_lower"]) - f(&both["overall"]["ci_lower"]));
+    let width = |x: &Value| f(&x["ci_upper"]) - f(&x["ci_lower"]);
+    assert!((f(&c["width_ratio"]) - width(&b["ie"]) / width(&both["overall"])).abs() < 1e-12);
     // The report survives a round trip through its JSON.
     let r = analyze(&Document {
         data: PATHS_CSV.into(),

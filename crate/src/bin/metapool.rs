@@ -8,7 +8,7 @@ use metapool::{analyze, Document, Error, Options};
 use std::io::Read;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--ie-se sobel|aroian] [--mc-draws N] [--seed N] [--mediation ie|paths] [--ci-se-rule width|wider|zero_side] [--rounding] [--reported TEXT] [--table COL,COL] [--reproduce TEXT] [--preset NAME] [--export-r] [--json]";
+const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--ie-se sobel|aroian] [--mc-draws N] [--seed N] [--mediation ie|paths|bivariate] [--ci-se-rule width|wider|zero_side] [--rounding] [--reported TEXT] [--table COL,COL] [--reproduce TEXT] [--preset NAME] [--export-r] [--json]";
 
 const HELP: &str = "metapool — meta-analysis that matches R's metafor
 

@@ -352,6 +352,8 @@ pub struct BivariateReport {
     /// μ̂_a·μ̂_b with the Monte Carlo interval from correlated draws and the
     /// distribution-of-the-product interval.
     pub ie: IeRow,
+    /// How far `ie` is from the main analysis's pooled IE (`overall`), as `paths.comparison`.
+    pub comparison: Comparison,
 }
 
 /// One pooled path of the bivariate model.
@@ -382,7 +384,9 @@ impl PathRow {
 }
 
 impl BivariateReport {
-    fn new(f: &Bivariate, ie: &PooledIe, level: f64, mc: &per_study::Settings) -> BivariateReport {
+    fn new(f: &Bivariate, ie: &PooledIe, overall: &Fit, mc: &per_study::Settings) -> BivariateReport {
+        let level = overall.settings.level;
+        let ie = IeRow::new(ie, level, mc);
         BivariateReport {
             method: f.estimator.code().into(),
             k: f.k,
@@ -396,7 +400,8 @@ impl BivariateReport {
             loglik: f.loglik,
             ci: CiType::Z.code().into(),
             level,
-            ie: IeRow::new(ie, level, mc),
+            comparison: Comparison::new(&ie, f.k, overall),
+            ie,
         }
     }
 }
@@ -451,37 +456,44 @@ pub struct Comparison {
     pub width_ratio: Option<f64>,
 }
 
+impl Comparison {
+    /// How far an indirect effect from `k_paths` studies' paths (`ie`) is from the main fit's.
+    fn new(ie: &IeRow, k_paths: usize, overall: &Fit) -> Comparison {
+        let o = &overall.pooled;
+        let diff = |x: Option<f64>, y: Option<(f64, f64)>, pick: fn((f64, f64)) -> f64| Some(x? - pick(y?));
+        let width = |c: Option<(f64, f64)>| c.map(|(l, u)| u - l);
+        let ie_ci = ie.ci_lower.zip(ie.ci_upper);
+        Comparison {
+            k_ie: overall.k,
+            k_paths,
+            ie_estimate: o.estimate,
+            ie_ci_lower: o.ci.map(|c| c.0),
+            ie_ci_upper: o.ci.map(|c| c.1),
+            estimate_difference: ie.estimate - o.estimate,
+            ci_lower_difference: diff(ie.ci_lower, o.ci, |c| c.0),
+            ci_upper_difference: diff(ie.ci_upper, o.ci, |c| c.1),
+            relative_difference: (o.estimate != 0.0).then(|| (ie.estimate - o.estimate) / o.estimate.abs()),
+            width_ratio: match (width(ie_ci), width(o.ci)) {
+                (Some(w), Some(w0)) if w0 > 0.0 => Some(w / w0),
+                _ => None,
+            },
+        }
+    }
+}
+
 impl PathsReport {
     /// The report part, with the comparison against the main fit `overall`.
     pub fn new(p: &PooledPaths, studies: &Studies, overall: &Fit, mc: &per_study::Settings) -> PathsReport {
         let level = overall.settings.level;
         let ie = IeRow::new(&p.ie, level, mc);
-        let (ci_lower, ci_upper) = (ie.ci_lower, ie.ci_upper);
-        let o = &overall.pooled;
-        let diff = |x: Option<f64>, y: Option<(f64, f64)>, pick: fn((f64, f64)) -> f64| Some(x? - pick(y?));
-        let width = |c: Option<(f64, f64)>| c.map(|(l, u)| u - l);
-        let comparison = Comparison {
-            k_ie: overall.k,
-            k_paths: p.used.len(),
-            ie_estimate: o.estimate,
-            ie_ci_lower: o.ci.map(|c| c.0),
-            ie_ci_upper: o.ci.map(|c| c.1),
-            estimate_difference: p.ie.estimate - o.estimate,
-            ci_lower_difference: diff(ci_lower, o.ci, |c| c.0),
-            ci_upper_difference: diff(ci_upper, o.ci, |c| c.1),
-            relative_difference: (o.estimate != 0.0).then(|| (p.ie.estimate - o.estimate) / o.estimate.abs()),
-            width_ratio: match (width(p.ie.mc), width(o.ci)) {
-                (Some(w), Some(w0)) if w0 > 0.0 => Some(w / w0),
-                _ => None,
-            },
-        };
+        let comparison = Comparison::new(&ie, p.used.len(), overall);
         PathsReport {
             rows: p.used.iter().map(|&i| studies.rows()[i]).collect(),
             a: Overall::from_fit(&p.a),
             b: Overall::from_fit(&p.b),
             ie,
             comparison,
-            bivariate: p.bivariate.as_ref().map(|(f, ie)| BivariateReport::new(f, ie, level, mc)),
+            bivariate: p.bivariate.as_ref().map(|(f, ie)| BivariateReport::new(f, ie, overall, mc)),
         }
     }
 }
