@@ -116,10 +116,75 @@ pub fn fit(studies: &Studies, columns: &[String], settings: &Settings) -> Result
 /// studies, and every field of `overall` for its own fit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableRow {
-    pub groups: BTreeMap<String, String>,
+    pub groups: Groups,
     pub rows: Vec<usize>,
     #[serde(flatten)]
     pub fit: Overall,
+}
+
+/// A row's cells by column name, in the order the user named the columns. In JSON an object
+/// whose keys keep that order (`{"mediator": "fear", "outcome": "pain"}`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Groups(pub Vec<(String, String)>);
+
+impl Groups {
+    /// The column names, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The cells, in order.
+    pub fn values(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(_, v)| v)
+    }
+
+    /// (column, cell) pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The cell of a column.
+    pub fn get(&self, column: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == column).map(|(_, v)| v)
+    }
+}
+
+impl std::ops::Index<&str> for Groups {
+    type Output = String;
+    fn index(&self, column: &str) -> &String {
+        self.get(column).unwrap_or_else(|| panic!("no column {column} in this table row"))
+    }
+}
+
+impl Serialize for Groups {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Groups {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Groups, D::Error> {
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = Groups;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object of column names and cells")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Groups, A::Error> {
+                let mut cells = Vec::new();
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    cells.push(entry);
+                }
+                Ok(Groups(cells))
+            }
+        }
+        deserializer.deserialize_map(InOrder)
+    }
 }
 
 /// The report's rows, in the table's order.
@@ -128,7 +193,7 @@ pub fn rows(table: &Table, studies: &Studies) -> Vec<TableRow> {
         .cells
         .iter()
         .map(|c| TableRow {
-            groups: table.columns.iter().cloned().zip(c.values.iter().cloned()).collect(),
+            groups: Groups(table.columns.iter().cloned().zip(c.values.iter().cloned()).collect()),
             rows: c.members.iter().map(|&i| studies.rows()[i]).collect(),
             fit: Overall::from_fit(&c.fit),
         })
@@ -169,6 +234,14 @@ mod tests {
             .any(|w| w.starts_with("table row mediator = fear, outcome = disability: ")));
         let r = rows(&t, &s);
         assert_eq!(r[0].groups["mediator"], "catastrophizing");
+        // The cells keep the order the columns were named in, in JSON and back.
+        let t = fit(&s, &["outcome".into(), "mediator".into()], &Settings::default()).unwrap();
+        let swapped = rows(&t, &s);
+        assert_eq!(swapped[0].groups.keys().collect::<Vec<_>>(), ["outcome", "mediator"]);
+        let text = serde_json::to_string(&swapped[0].groups).unwrap();
+        assert_eq!(text, r#"{"outcome":"disability","mediator":"fear"}"#);
+        let back: Groups = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, swapped[0].groups);
         assert_eq!(r[0].rows, [4, 6]);
         let json = serde_json::to_value(&r[0]).unwrap();
         for field in [

@@ -97,8 +97,7 @@ fn table(report: &Report) -> Result<Table, PlotError> {
             })
         })
         .collect();
-    // The column names, in the order the cells are labelled (the report's `groups` are sorted by
-    // column name).
+    // The column names, in the order the user named them (the order of each row's `groups`).
     let header: Vec<&str> = rows[0].groups.keys().map(String::as_str).collect();
     let model = if o.model == "common" {
         "a common-effect model".to_string()
