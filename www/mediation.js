@@ -118,19 +118,21 @@ function showPaths(report) {
   // With the bivariate model, its μ̂a·μ̂b in a column of its own, before the difference.
   const bv = p.bivariate ?? null;
   const biv = (cell) => (bv ? [num(cell)] : []);
+  const bc = bv?.comparison;
+  const brel = bc?.relative_difference == null ? '' : ` (${fmt(bc.relative_difference * 100, 1)}%)`;
   renderTable($('paths-table'),
     [['', num('Pooling each study’s a·b'), num('Pooling a and b: â·b̂'), ...biv('Bivariate model: μ̂a·μ̂b'),
-      num('Difference, paths − a·b')]],
+      num('Difference, paths − a·b'), ...biv('Difference, bivariate − a·b')]],
     [
-      { cells: ['Studies (k)', num(String(c.k_ie)), num(String(c.k_paths)), ...biv(String(bv?.k)), num('')] },
+      { cells: ['Studies (k)', num(String(c.k_ie)), num(String(c.k_paths)), ...biv(String(bv?.k)), num(''), ...biv('')] },
       { cls: 'strong', cells: ['Indirect effect', num(fmt(c.ie_estimate)), num(fmt(p.ie.estimate)), ...biv(fmt(bv?.ie.estimate)),
-        num(`${fmt(c.estimate_difference)}${rel}`)] },
+        num(`${fmt(c.estimate_difference)}${rel}`), ...biv(`${fmt(bc?.estimate_difference)}${brel}`)] },
       { cells: [`${pct} CI, lower limit`, num(fmt(c.ie_ci_lower)), num(fmt(p.ie.ci_lower)), ...biv(fmt(bv?.ie.ci_lower)),
-        num(fmt(c.ci_lower_difference))] },
+        num(fmt(c.ci_lower_difference)), ...biv(fmt(bc?.ci_lower_difference))] },
       { cells: [`${pct} CI, upper limit`, num(fmt(c.ie_ci_upper)), num(fmt(p.ie.ci_upper)), ...biv(fmt(bv?.ie.ci_upper)),
-        num(fmt(c.ci_upper_difference))] },
+        num(fmt(c.ci_upper_difference)), ...biv(fmt(bc?.ci_upper_difference))] },
       { cells: [`${pct} CI, distribution of the product`, num('—'), num(interval(p.ie.dop_lower, p.ie.dop_upper)),
-        ...biv(interval(bv?.ie.dop_lower, bv?.ie.dop_upper)), num('')] },
+        ...biv(interval(bv?.ie.dop_lower, bv?.ie.dop_upper)), num(''), ...biv('')] },
     ]);
   const ieCi = interval(c.ie_ci_lower, c.ie_ci_upper);
   const pathsCi = interval(p.ie.ci_lower, p.ie.ci_upper);
@@ -156,7 +158,8 @@ function showPaths(report) {
     const rho = bv.rho == null ? 'not identified (a between-study variance is 0)' : fmt(bv.rho, 3);
     v += ` The bivariate model (a and b fitted jointly by ${bv.method}, Wald-type CIs) gives ${fmt(bv.ie.estimate)} `
       + `(${pct} CI ${interval(bv.ie.ci_lower, bv.ie.ci_upper)}, from correlated Monte Carlo draws); `
-      + `the between-study correlation of a and b is ${rho}.`;
+      + `the between-study correlation of a and b is ${rho}`
+      + `${bc.width_ratio == null ? '' : `; its CI is ${fmt(bc.width_ratio, 2)} times as wide as the pooled a·b’s`}.`;
   }
   $('paths-verdict').textContent = v;
   const row = (name, f) => ({

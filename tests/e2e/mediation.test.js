@@ -87,11 +87,14 @@ test('the paths example: intervals of each a·b, pooled paths beside the pooled 
   await page.selectOption('#mediation', 'bivariate');
   await page.waitForFunction(() => /Bivariate model/.test(document.querySelector('#paths-table thead').textContent));
   assert.deepEqual(await headers(page, '#paths-table'),
-    ['', 'Pooling each study’s a·b', 'Pooling a and b: â·b̂', 'Bivariate model: μ̂a·μ̂b', 'Difference, paths − a·b']);
+    ['', 'Pooling each study’s a·b', 'Pooling a and b: â·b̂', 'Bivariate model: μ̂a·μ̂b', 'Difference, paths − a·b',
+      'Difference, bivariate − a·b']);
   const bv = await rows(page, '#paths-table');
-  assert.deepEqual(bv[1], ['Indirect effect', '−0.0635', '−0.0726', '−0.0726', '−0.0091 (−14.4%)']);
-  assert.deepEqual(bv[2].slice(3), ['−0.1021', '−0.0113']);
-  assert.match(await text(page, '#paths-verdict'), /The bivariate model \(a and b fitted jointly by REML, Wald-type CIs\) gives −0\.0726 \(95% CI −0\.1021 to −0\.0470, from correlated Monte Carlo draws\); the between-study correlation of a and b is not identified/);
+  // Both between-study variances are 0 here, so the joint fit's â·b̂ is the separate fits'.
+  assert.deepEqual(bv[1], ['Indirect effect', '−0.0635', '−0.0726', '−0.0726', '−0.0091 (−14.4%)', '−0.0091 (−14.4%)']);
+  assert.deepEqual(bv[2].slice(3, 5), ['−0.1021', '−0.0113']);
+  assert.match(bv[2][5], /^−0\.01\d\d$/);
+  assert.match(await text(page, '#paths-verdict'), /The bivariate model \(a and b fitted jointly by REML, Wald-type CIs\) gives −0\.0726 \(95% CI −0\.1021 to −0\.0470, from correlated Monte Carlo draws\); the between-study correlation of a and b is not identified \(a between-study variance is 0\); its CI is \d\.\d\d times as wide as the pooled a·b’s\./);
   assert.deepEqual((await rows(page, '#paths-ab-table')).map((x) => x[0]), ['a (X → M)', 'b (M → Y)', 'a, bivariate model', 'b, bivariate model']);
   assert.match(await page.textContent('#warnings'), /bivariate model: the between-study variances of a and b are both 0/i);
   await sectionShot(page, 'paths-section', 'mediation-bivariate-section');
