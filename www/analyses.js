@@ -4,6 +4,7 @@
 // and plain sentences. Names from the data are set as text, never as markup.
 
 import { fmt, pValue, pText, interval, percent, percentLabel, csvText, csvNumber } from './format.js';
+import { LISTED_STUDIES } from './pacing.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -17,6 +18,24 @@ export const SECTIONS = [
 ];
 
 // ---- tables ----
+
+/**
+ * The rows a long table shows: the first LISTED_STUDIES, with a note under the table saying so
+ * (thousands of rows would make every update a long task; Download CSV has them all).
+ */
+function firstRows(table, rows) {
+  const scroll = table.closest('.table-scroll') ?? table;
+  let note = scroll.nextElementSibling;
+  if (!note?.classList.contains('rows-note')) {
+    note = document.createElement('p');
+    note.className = 'rows-note method-note';
+    scroll.after(note);
+  }
+  note.hidden = rows.length <= LISTED_STUDIES;
+  note.textContent = note.hidden ? ''
+    : `The first ${LISTED_STUDIES.toLocaleString('en-US')} of ${rows.length.toLocaleString('en-US')} rows are shown; Download CSV has them all.`;
+  return rows.slice(0, LISTED_STUDIES);
+}
 
 /**
  * A cell: a string, or {text, num, cls, colspan, rowspan, title, mark}. `num` right-aligns it
@@ -239,7 +258,7 @@ function showLeave1out(report) {
       { text: 'rstudent', num: true, title: 'studentized deleted residual', cls: 'first' }, num('DFFITS'),
       { text: 'Cook\'s D', num: true, title: 'Cook\'s distance' }, { text: 'hat', num: true, title: 'hat value (leverage)' },
       { text: 'Weight', num: true, title: 'weight in the full model' }],
-  ], rows.map((r) => ({
+  ], firstRows($('leave1out-table'), rows).map((r) => ({
     cls: r.influential ? 'influential' : '',
     cells: [r.influential ? { text: r.study, mark: 'influential' } : r.study,
       num(fmt(r.estimate)), num(interval(r.ci_lower, r.ci_upper)), num(fmt(r.tau2)), num(percent(r.I2)), num(fmt(r.Q, 2)),
@@ -262,7 +281,7 @@ function showCumulative(report, options) {
   const pct = percentLabel(o.level);
   renderTable($('cumulative-table'),
     [['Study added', num('k'), num('Estimate'), num(`${pct} CI`), num('p'), num('τ²'), num('I²')]],
-    report.cumulative.map((r) => ({
+    firstRows($('cumulative-table'), report.cumulative).map((r) => ({
       cells: [r.study, num(String(r.k)), num(fmt(r.estimate)), num(interval(r.ci_lower, r.ci_upper)),
         num(pValue(r.p)), num(fmt(r.tau2)), num(percent(r.I2))],
     })));

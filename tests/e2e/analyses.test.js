@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  start, open, settled, shot, ARTIFACTS, waitSummary, text, rows, shown, ink, paste, download, encode, decode,
+  start, open, settled, shot, ARTIFACTS, waitSummary, text, rows, shown, ink, paste, download, encode, decode, studiesCsv,
 } from './helpers.js';
 import { serve } from './server.js';
 
@@ -349,4 +349,28 @@ test('on a phone the analyses fit the screen; wide tables scroll inside their bo
   } finally {
     await phone.close();
   }
+});
+
+test('long leave-one-out and cumulative tables show their first 100 rows and say so', async () => {
+  const page = await bcg();
+  const data = studiesCsv(150);
+  const code = await encode(page, { data, options: { method: 'DL', leave1out: true, cumulative: true } });
+  await page.goto(`${s.url}#doc=${code}`);
+  await page.reload();
+  await settled(page);
+  await waitSummary(page, /k = 150/);
+  for (const id of ['leave1out', 'cumulative']) {
+    await shown(page, `${id}-section`);
+    assert.equal(await page.locator(`#${id}-table tbody tr`).count(), 100);
+    assert.equal(await text(page, `#${id}-section .rows-note`),
+      'The first 100 of 150 rows are shown; Download CSV has them all.');
+  }
+  // A short table has no note.
+  await page.goto(`${s.url}#doc=${await encode(page, { data: studiesCsv(12), options: { leave1out: true } })}`);
+  await page.reload();
+  await settled(page);
+  await waitSummary(page, /k = 12/);
+  assert.equal(await page.locator('#leave1out-table tbody tr').count(), 12);
+  assert.ok(await page.isHidden('#leave1out-section .rows-note'));
+  assert.deepEqual(page.problems, []);
 });

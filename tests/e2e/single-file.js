@@ -16,6 +16,7 @@ const read = (rel) => fs.readFileSync(path.join(dist, rel), 'utf8');
 
 const MODULES = [
   ['pkg/metapool.js', '__m_core'],
+  ['www/pacing.js', '__m_pacing'],
   ['www/table.js', '__m_table'],
   ['www/share.js', '__m_share'],
   ['www/format.js', '__m_format'],
@@ -24,7 +25,6 @@ const MODULES = [
   ['www/engine.js', '__m_engine'],
   ['www/persist.js', '__m_persist'],
   ['www/csp.js', '__m_csp'],
-  ['www/pacing.js', '__m_pacing'],
   ['www/app.js', '__m_app'],
 ];
 /** The analysis worker, started from a blob: URL as one classic script (www/engine.js). */
