@@ -246,7 +246,8 @@ pub fn small_study_effects(studies: &Studies, settings: &Settings) -> Result<Bia
         );
     }
 
-    let failsafe = fail_safe_n(y, v)?;
+    let (failsafe, warning) = fail_safe_n(y, v)?;
+    warnings.extend(warning);
     Ok(Bias { egger, begg, trimfill, failsafe, pet, peese, warnings })
 }
 
@@ -337,11 +338,22 @@ fn precision_regression(
 ///
 /// # Formula
 /// yᵢ* = (yᵢ − θ̂)/√(vᵢ − 1/Σwⱼ), θ̂ = Σwⱼyⱼ/Σwⱼ, wⱼ = 1/vⱼ; then [`kendall`] on (yᵢ*, vᵢ).
+///
+/// Computed as vᵢ − 1/S = S₋ᵢ/(wᵢS) (S = Σwⱼ, S₋ᵢ the sum without study i, summed directly for
+/// the most precise study) and yᵢ − θ̂ about that study's effect (as `Wls` does), so that a study
+/// far more precise than the others keeps a finite, exact deviate instead of 0/0.
 fn rank_correlation(y: &[f64], v: &[f64]) -> Result<Option<Begg>, Error> {
-    let sum_w: f64 = v.iter().map(|vi| 1.0 / vi).sum();
-    let theta = y.iter().zip(v).map(|(yi, vi)| yi / vi).sum::<f64>() / sum_w;
-    let vb = 1.0 / sum_w;
-    let ystar: Vec<f64> = y.iter().zip(v).map(|(yi, vi)| (yi - theta) / (vi - vb).sqrt()).collect();
+    let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
+    let top = (0..w.len()).fold(0, |best, i| if w[i] > w[best] { i } else { best });
+    let sum_w: f64 = w.iter().sum();
+    let without_top: f64 = w.iter().enumerate().filter(|&(i, _)| i != top).map(|(_, w)| w).sum();
+    let delta = w.iter().zip(y).map(|(w, yi)| w * (yi - y[top])).sum::<f64>() / sum_w;
+    let ystar: Vec<f64> = (0..w.len())
+        .map(|i| {
+            let rest = if i == top { without_top } else { sum_w - w[i] };
+            ((y[i] - y[top]) - delta) / (rest / (w[i] * sum_w)).sqrt()
+        })
+        .collect();
     if !ystar.iter().all(|z| z.is_finite()) {
         return Err(Error::Numerical { what: "Begg's rank correlation test".into() });
     }
@@ -560,7 +572,7 @@ fn trim_and_fill(studies: &Studies, settings: &Settings, identical: bool) -> Res
 }
 
 /// Rosenthal's fail-safe N with Stouffer's combined z at α = [`FAILSAFE_ALPHA`].
-fn fail_safe_n(y: &[f64], v: &[f64]) -> Result<FailSafe, Error> {
+fn fail_safe_n(y: &[f64], v: &[f64]) -> Result<(FailSafe, Option<String>), Error> {
     let k = y.len() as f64;
     let z = (y.iter().zip(v).map(|(yi, vi)| yi / vi.sqrt()).sum::<f64>() / k.sqrt()).abs();
     let p = dist::pnorm_two_sided(z) / 2.0;
@@ -568,11 +580,24 @@ fn fail_safe_n(y: &[f64], v: &[f64]) -> Result<FailSafe, Error> {
     let raw = (k * (z / crit).powi(2) - k).max(0.0);
     // metafor: round up unless within √ε of an integer.
     let n = if (raw - raw.round()).abs() >= f64::EPSILON.sqrt() { raw.ceil() } else { raw.round() };
-    if !z.is_finite() || !n.is_finite() || n > 9.007_199_254_740_992e15 {
+    if !z.is_finite() || !n.is_finite() {
         return Err(Error::Numerical { what: "the fail-safe N".into() });
     }
-    Ok(FailSafe { n: n as u64, z, p, alpha: FAILSAFE_ALPHA, target_k: 5 * y.len() as u64 + 10 })
+    // Beyond 2^53 a whole number has no exact double (nor a JavaScript number): say so and cap.
+    let (n, warning) = if n > MAX_FAILSAFE_N {
+        let text = format!(
+            "Rosenthal's fail-safe N is about {n:.3e}, more than can be written exactly; it is shown as {MAX_FAILSAFE_N}."
+        );
+        (MAX_FAILSAFE_N, Some(text))
+    } else {
+        (n, None)
+    };
+    let failsafe = FailSafe { n: n as u64, z, p, alpha: FAILSAFE_ALPHA, target_k: 5 * y.len() as u64 + 10 };
+    Ok((failsafe, warning))
 }
+
+/// The largest fail-safe N reported: 2^53, the end of the whole numbers a double holds exactly.
+const MAX_FAILSAFE_N: f64 = 9_007_199_254_740_992.0;
 
 #[cfg(test)]
 mod tests {
@@ -664,13 +689,18 @@ mod tests {
     /// fsn(c(0.5, 0.3, 0.4), c(0.04, 0.09, 0.16)): z̄ = (2.5 + 1 + 1)/√3, N = ceil(3·(z̄/1.6449)² − 3).
     #[test]
     fn fail_safe_n_by_hand() {
-        let f = fail_safe_n(&[0.5, 0.3, 0.4], &[0.04, 0.09, 0.16]).unwrap();
+        let (f, warning) = fail_safe_n(&[0.5, 0.3, 0.4], &[0.04, 0.09, 0.16]).unwrap();
+        assert_eq!(warning, None);
         let z = 4.5 / 3f64.sqrt();
         assert!(close(f.z, z, 1e-15));
         let raw = 3.0 * (z / 1.6448536269514722f64).powi(2) - 3.0;
         assert_eq!(f.n, raw.ceil() as u64);
         assert_eq!(f.target_k, 25);
         assert!(close(f.p, dist::pnorm_two_sided(z) / 2.0, 1e-15));
+        // One study with an SE of 1e-45: N = 3·(z/1.645)² − 3 ≈ 8e88, capped at 2^53 with a warning.
+        let (f, warning) = fail_safe_n(&[0.5, 0.3, 0.47], &[0.04, 0.09, 1e-90]).unwrap();
+        assert_eq!(f.n, 1 << 53);
+        assert!(warning.unwrap().starts_with("Rosenthal's fail-safe N is about 8.16"));
     }
 
     #[test]

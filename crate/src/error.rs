@@ -34,8 +34,11 @@ pub enum Error {
     /// A covariance of the paths a and b at least as large in size as the product of their
     /// standard errors (a correlation of ±1 or beyond).
     BadCovariance { row: usize, column: String, value: String, limit: f64 },
-    /// A computed variance is not a positive finite number (overflow or underflow).
+    /// A sampling variance (as given, or computed from the row) outside the range metapool
+    /// works with, [`crate::studies::VARIANCE_RANGE`] (zero after underflow, infinite after overflow).
     BadVariance { row: usize, value: f64 },
+    /// An effect larger in size than [`crate::studies::MAX_EFFECT`].
+    EffectTooLarge { row: usize, value: f64 },
     /// Every data row was skipped for empty cells.
     NoStudies,
     /// An option has a value that is not one of the allowed ones.
@@ -68,7 +71,8 @@ impl Error {
             | Error::LimitsReversed { row, .. }
             | Error::EstimateOutsideCi { row, .. }
             | Error::BadCovariance { row, .. }
-            | Error::BadVariance { row, .. } => Some(*row),
+            | Error::BadVariance { row, .. }
+            | Error::EffectTooLarge { row, .. } => Some(*row),
             _ => None,
         }
     }
@@ -130,7 +134,11 @@ impl fmt::Display for Error {
             ),
             Error::BadVariance { row, value } => write!(
                 f,
-                "row {row}: the sampling variance works out as {value:e}, which is not a usable positive number"
+                "row {row}: the sampling variance works out as {value:e}, outside the range metapool works with (1e-100 to 1e100, a standard error from 1e-50 to 1e50); rescale the effects (for example change units)"
+            ),
+            Error::EffectTooLarge { row, value } => write!(
+                f,
+                "row {row}: the effect works out as {value:e}, larger in size than metapool works with (1e100); rescale the effects (for example change units)"
             ),
             Error::NoStudies => write!(
                 f,

@@ -46,8 +46,22 @@ pub fn q_test(problem: &Problem) -> Result<QTest, Error> {
     }
     let fit = Wls::at_tau2(problem.design, problem.y, problem.v, 0.0)?;
     let q = fit.rss().max(0.0);
-    let typical_v = df as f64 / fit.trace_p();
+    let typical_v = typical_v(df, fit.trace_p())?;
     Ok(QTest { q, df, p: Some(dist::pchisq_upper(q, df as f64)), typical_v: Some(typical_v) })
+}
+
+/// The typical within-study variance ṽ = df / tr(P).
+///
+/// # Errors
+/// [`Error::Numerical`] when it is not a positive finite number (tr(P) lost to rounding, which
+/// only moderators with one study vastly more precise than the rest can cause).
+pub fn typical_v(df: usize, trace_p: f64) -> Result<f64, Error> {
+    let vt = df as f64 / trace_p;
+    if vt.is_finite() && vt > 0.0 {
+        Ok(vt)
+    } else {
+        Err(Error::Numerical { what: "the typical within-study variance (for I^2 and H^2)".into() })
+    }
 }
 
 /// I² (percent) under a random-effects model with τ².

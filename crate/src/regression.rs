@@ -85,7 +85,8 @@ pub struct ModeratorDesign {
 ///
 /// # Errors
 /// [`Error::UnknownColumn`] when a name is not a column, [`Error::Collinear`] when the design has
-/// linearly dependent columns (for example a level present in no kept row).
+/// linearly dependent columns (for example a level present in no kept row, or a text moderator
+/// with a single level), [`Error::TooFewStudies`] when no row has every moderator cell.
 pub fn design(studies: &Studies, mods: &[String]) -> Result<ModeratorDesign, Error> {
     let mut warnings = Vec::new();
     let mut columns = Vec::new();
@@ -116,6 +117,9 @@ pub fn design(studies: &Studies, mods: &[String]) -> Result<ModeratorDesign, Err
             empty.is_none()
         })
         .collect();
+    if used.is_empty() {
+        return Err(Error::TooFewStudies { k: 0, needed: 2, what: "this meta-regression".into() });
+    }
     let mut cols = vec![vec![1.0; used.len()]];
     let mut names = vec!["intrcpt".to_string()];
     for c in &columns {
@@ -135,6 +139,10 @@ pub fn design(studies: &Studies, mods: &[String]) -> Result<ModeratorDesign, Err
                 let mut levels: Vec<&str> = used.iter().map(|&i| c.cells[i].as_str()).collect();
                 levels.sort_unstable();
                 levels.dedup();
+                if levels.len() < 2 {
+                    // One level: no dummy at all, so nothing to test (R's model.matrix refuses too).
+                    return Err(Error::Collinear { names: c.name.clone() });
+                }
                 for level in levels.iter().skip(1) {
                     cols.push(used.iter().map(|&i| f64::from(u8::from(c.cells[i] == *level))).collect());
                     names.push(format!("{}{}", c.name, level));
@@ -220,7 +228,7 @@ pub fn fit(studies: &Studies, mods: &[String], settings: &Settings) -> Result<Re
     // Residual heterogeneity at fixed-effect weights.
     let fe = Wls::at_tau2(&design, &y, &v, 0.0)?;
     let qe = fe.rss().max(0.0);
-    let vt = df as f64 / fe.trace_p();
+    let vt = heterogeneity::typical_v(df, fe.trace_p())?;
 
     let r2 = if settings.method.is_common() {
         let intercept = Design::intercept(k);

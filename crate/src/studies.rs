@@ -58,7 +58,16 @@ pub struct ExtraColumn {
     pub cells: Vec<String>,
 }
 
-/// Studies with finite effects and positive finite sampling variances, at least one of them.
+/// The sampling variances metapool accepts: from 1e-100 to 1e100 (standard errors from 1e-50 to
+/// 1e50). Within this range no weight 1/(vᵢ + τ²), nor its square or cube summed over a
+/// million studies, can overflow or underflow; docs/reliability.md gives the reasons.
+pub const VARIANCE_RANGE: (f64, f64) = (1e-100, 1e100);
+
+/// The largest effect in size that metapool accepts, so that squared residuals stay finite.
+pub const MAX_EFFECT: f64 = 1e100;
+
+/// Studies with effects at most [`MAX_EFFECT`] in size and sampling variances within
+/// [`VARIANCE_RANGE`], at least one of them.
 ///
 /// Built only through [`Studies::new`], so code that receives a `Studies` needs no checks.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,8 +86,9 @@ impl Studies {
     /// used in messages.
     ///
     /// # Errors
-    /// [`Error::NoStudies`] when there are none, [`Error::NotFinite`] for a non-finite effect and
-    /// [`Error::BadVariance`] for a variance that is not positive and finite.
+    /// [`Error::NoStudies`] when there are none, [`Error::NotFinite`] for a non-finite effect,
+    /// [`Error::EffectTooLarge`] for an effect beyond [`MAX_EFFECT`] and [`Error::BadVariance`]
+    /// for a variance outside [`VARIANCE_RANGE`].
     ///
     /// # Panics
     /// When the vectors differ in length (a programming error, not a user error).
@@ -105,7 +115,10 @@ impl Studies {
                     value: yi[i].to_string(),
                 });
             }
-            if !(vi[i].is_finite() && vi[i] > 0.0) {
+            if yi[i].abs() > MAX_EFFECT {
+                return Err(Error::EffectTooLarge { row: rows[i], value: yi[i] });
+            }
+            if !(vi[i] >= VARIANCE_RANGE.0 && vi[i] <= VARIANCE_RANGE.1) {
                 return Err(Error::BadVariance { row: rows[i], value: vi[i] });
             }
         }

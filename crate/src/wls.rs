@@ -38,6 +38,10 @@ impl Design {
     pub fn p(&self) -> usize {
         self.cols.len()
     }
+    /// Whether X is the intercept alone (a single column of ones).
+    pub fn is_intercept(&self) -> bool {
+        self.p() == 1 && self.cols[0].iter().all(|&x| x == 1.0)
+    }
     /// Column j of X.
     pub fn column(&self, j: usize) -> &[f64] {
         &self.cols[j]
@@ -92,6 +96,9 @@ impl<'a> Wls<'a> {
     /// # Errors
     /// [`Error::Numerical`] when XᵀWX is not invertible or the weights are not finite.
     pub fn fit(design: &'a Design, y: &[f64], w: Vec<f64>) -> Result<Self, Error> {
+        if design.is_intercept() {
+            return Wls::intercept(design, y, w);
+        }
         let p = design.p();
         let a = design.cross(|i| w[i]);
         let a_inv = a
@@ -120,6 +127,23 @@ impl<'a> Wls<'a> {
         Ok(Wls { design, w, beta, a_inv, resid })
     }
 
+    /// The weighted mean, centred on the effect y₀ of the heaviest study: μ̂ = y₀ + δ with
+    /// δ = Σwᵢ(yᵢ − y₀)/Σwᵢ, and rᵢ = (yᵢ − y₀) − δ. That study's residual is then −δ to full
+    /// precision; y₀ − μ̂ formed directly would carry the rounding of μ̂ (about 1e-16·|μ̂|), and
+    /// its weight, perhaps 10²⁰ times any other, would make that noise dominate Q.
+    fn intercept(design: &'a Design, y: &[f64], w: Vec<f64>) -> Result<Self, Error> {
+        let top = (0..w.len()).fold(0, |best, i| if w[i] > w[best] { i } else { best });
+        let y0 = y[top];
+        let sum_w: f64 = w.iter().sum();
+        let delta = w.iter().zip(y).map(|(w, y)| w * (y - y0)).sum::<f64>() / sum_w;
+        let beta = vec![y0 + delta];
+        let resid: Vec<f64> = y.iter().map(|y| (y - y0) - delta).collect();
+        if !(sum_w.is_finite() && sum_w > 0.0 && beta[0].is_finite() && resid.iter().all(|r| r.is_finite())) {
+            return Err(Error::Numerical { what: "the weighted least-squares fit".into() });
+        }
+        Ok(Wls { design, w, beta, a_inv: DMatrix::from_element(1, 1, 1.0 / sum_w), resid })
+    }
+
     /// Fits with weights 1/(vᵢ + τ²).
     pub fn at_tau2(design: &'a Design, y: &[f64], v: &[f64], tau2: f64) -> Result<Self, Error> {
         Wls::fit(design, y, v.iter().map(|vi| 1.0 / (vi + tau2)).collect())
@@ -139,19 +163,75 @@ impl<'a> Wls<'a> {
         self.w.iter().sum()
     }
 
+    /// The largest weight, and the weights divided by it (in (0, 1]): the traces are computed
+    /// from these so that no power of a weight overflows or underflows.
+    fn scaled_weights(&self) -> (f64, Vec<f64>) {
+        let top = self.w.iter().copied().fold(0.0, f64::max);
+        (top, self.w.iter().map(|w| w / top).collect())
+    }
+
     /// tr(P) = Σ wᵢ − tr(A⁻¹ XᵀW²X).
+    ///
+    /// For the intercept-only design this is Σ_{i≠j} wᵢwⱼ / Σwᵢ, summed over pairs so that no
+    /// difference of large numbers is formed: exact however unequal the weights (one study a
+    /// million times more precise than the rest loses nothing).
     pub fn trace_p(&self) -> f64 {
-        let m2 = self.design.cross(|i| self.w[i] * self.w[i]);
-        self.sum_w() - (&self.a_inv * m2).trace()
+        let (top, u) = self.scaled_weights();
+        if self.design.is_intercept() {
+            let (mut before, mut pairs) = (0.0, 0.0);
+            for &x in &u {
+                pairs += x * before;
+                before += x;
+            }
+            return top * (2.0 * pairs / before);
+        }
+        let m2 = self.design.cross(|i| u[i] * u[i]);
+        let sum_u: f64 = u.iter().sum();
+        top * lost_to_rounding(sum_u - (&self.a_inv * m2).trace() * top, sum_u)
     }
 
     /// tr(P P) = Σ wᵢ² − 2 tr(A⁻¹ XᵀW³X) + tr((A⁻¹ XᵀW²X)²).
+    ///
+    /// For the intercept-only design, with S = Σwⱼ and S₋ᵢ = S − wᵢ summed without wᵢ, the same
+    /// sum of positive terms: Σᵢ (wᵢS₋ᵢ/S)² + Σ_{i≠j} (wᵢwⱼ/S)².
     pub fn trace_pp(&self) -> f64 {
-        let w = &self.w;
-        let m2 = &self.a_inv * self.design.cross(|i| w[i] * w[i]);
-        let m3 = &self.a_inv * self.design.cross(|i| w[i] * w[i] * w[i]);
-        let sum_w2: f64 = w.iter().map(|x| x * x).sum();
-        sum_w2 - 2.0 * m3.trace() + (&m2 * &m2).trace()
+        let (top, u) = self.scaled_weights();
+        if self.design.is_intercept() {
+            let k = u.len();
+            // before[i] = Σ_{j<i} uⱼ, after = Σ_{j>i} uⱼ (running backwards).
+            let mut before = Vec::with_capacity(k);
+            let (mut sum, mut sum2, mut pairs2) = (0.0, 0.0, 0.0);
+            for &x in &u {
+                before.push(sum);
+                sum += x;
+                pairs2 += x * x * sum2;
+                sum2 += x * x;
+            }
+            let (mut after, mut diagonal) = (0.0, 0.0);
+            for i in (0..k).rev() {
+                let p_ii = u[i] * (before[i] + after) / sum;
+                diagonal += p_ii * p_ii;
+                after += u[i];
+            }
+            return top * top * (diagonal + 2.0 * pairs2 / (sum * sum));
+        }
+        let a_inv = &self.a_inv * top;
+        let m2 = &a_inv * self.design.cross(|i| u[i] * u[i]);
+        let m3 = &a_inv * self.design.cross(|i| u[i] * u[i] * u[i]);
+        let sum_u2: f64 = u.iter().map(|x| x * x).sum();
+        top * top * lost_to_rounding(sum_u2 - 2.0 * m3.trace() + (&m2 * &m2).trace(), sum_u2)
+    }
+}
+
+/// A difference `d` of terms of size `scale`, or NaN when fewer than 8 of its digits survive
+/// the cancellation. With moderators, tr(P) and tr(PP) are such differences, and a study vastly
+/// more precise than the rest (leverage 1 to within 1e-8) leaves nothing but rounding; NaN then
+/// makes the estimators and the heterogeneity statistics stop with [`Error::Numerical`].
+fn lost_to_rounding(d: f64, scale: f64) -> f64 {
+    if d > 1e-8 * scale {
+        d
+    } else {
+        f64::NAN
     }
 }
 
@@ -183,5 +263,33 @@ mod tests {
         assert!(close(fit.rss_pp(), (yv.transpose() * &p * &p * &yv)[(0, 0)]));
         assert!(close(fit.trace_p(), p.trace()));
         assert!(close(fit.trace_pp(), (&p * &p).trace()));
+    }
+
+    /// The pairwise sums of the intercept-only design against the k × k matrix, and against the
+    /// exact values for two studies: tr(P) = 2ab/(a + b), tr(PP) = 4(ab/(a + b))².
+    #[test]
+    fn intercept_only_traces() {
+        let y = [0.3, -0.1, 0.8, 0.5, 0.05];
+        let v = [0.1, 0.05, 0.2, 0.08, 0.12];
+        let design = Design::intercept(5);
+        let fit = Wls::at_tau2(&design, &y, &v, 0.03).unwrap();
+        let w = DMatrix::from_diagonal(&nalgebra::DVector::from_vec(fit.w.clone()));
+        let x = DMatrix::from_element(5, 1, 1.0);
+        let a_inv = (x.transpose() * &w * &x).try_inverse().unwrap();
+        let p = &w - &w * &x * a_inv * x.transpose() * &w;
+        let close = |a: f64, b: f64, rel: f64| (a - b).abs() <= rel * b.abs();
+        assert!(close(fit.trace_p(), p.trace(), 1e-14));
+        assert!(close(fit.trace_pp(), (&p * &p).trace(), 1e-14));
+        // One study 10^20 times more precise: the plain formulas would cancel to noise.
+        // Weights near 1e250 (variances near 1e-250): no power of a weight is formed.
+        for (a, b) in [(1e20, 1.0), (1.0, 1e-20), (1e150, 1e140), (1e250, 1e240), (3.0, 5.0)] {
+            let two = Design::intercept(2);
+            let fit = Wls::fit(&two, &[0.0, 1.0], vec![a, b]).unwrap();
+            let h = a * b / (a + b);
+            assert!(close(fit.trace_p(), 2.0 * h, 4e-16), "{a} {b}");
+            if a < 1e200 {
+                assert!(close(fit.trace_pp(), 4.0 * h * h, 1e-15), "{a} {b}");
+            }
+        }
     }
 }
