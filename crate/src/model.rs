@@ -22,6 +22,7 @@ use crate::dist;
 use crate::error::Error;
 use crate::heterogeneity::{self, QTest};
 use crate::studies::Studies;
+use crate::tau2::intercept::Effects;
 use crate::tau2::{self, Method, Problem, Tau2};
 use crate::wls::{Design, Wls};
 use serde::Serialize;
@@ -144,18 +145,48 @@ pub fn fit(studies: &Studies, settings: &Settings) -> Result<Fit, Error> {
 /// Fits the intercept-only model to a problem (effects, variances, design).
 pub fn fit_problem(problem: &Problem, settings: &Settings) -> Result<Fit, Error> {
     let tau2 = tau2::estimate(settings.method, problem)?;
-    let wls = Wls::at_tau2(problem.design, problem.y, problem.v, tau2.value)?;
-    let sum_w = wls.sum_w();
+    let (at, weights) = pooled_at(problem, tau2.value, true)?;
     let parts = Parts {
         k: problem.k(),
         tau2,
-        estimate: wls.beta[0],
-        var: wls.a_inv[(0, 0)],
-        rss: wls.rss(),
+        estimate: at.estimate,
+        var: at.var,
+        rss: at.rss,
         q: heterogeneity::q_test(problem)?,
-        weights: wls.w.iter().map(|w| 100.0 * w / sum_w).collect(),
+        weights,
     };
     assemble(parts, settings, || heterogeneity::tau2_ci(problem, settings.level))
+}
+
+/// The pooled estimate at one τ², as [`fit`] computes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PooledAt {
+    /// μ̂ = Σwᵢyᵢ/Σwᵢ, wᵢ = 1/(vᵢ + τ²).
+    pub estimate: f64,
+    /// Its unscaled variance 1/Σwᵢ.
+    pub var: f64,
+    /// Σwᵢ(yᵢ − μ̂)² (for Knapp–Hartung).
+    pub rss: f64,
+}
+
+/// μ̂, 1/Σwᵢ and Σwᵢ(yᵢ − μ̂)² at τ², and (if `weights`) each study's weight in percent. The
+/// intercept-only model takes two passes over the studies that copy nothing (tau2::intercept).
+pub(crate) fn pooled_at(problem: &Problem, tau2: f64, weights: bool) -> Result<(PooledAt, Vec<f64>), Error> {
+    if problem.design.is_intercept() {
+        // On the data's scale c: effects y/c, variances v/c².
+        let data = Effects::new(problem.y, problem.v);
+        let c = data.c();
+        let t = tau2 / (c * c);
+        let at = data.at(t)?;
+        let pooled = PooledAt { estimate: at.mu() * c, var: at.var_mu() * c * c, rss: at.rss() };
+        let w = if weights { data.weights_percent(t, &at) } else { Vec::new() };
+        return Ok((pooled, w));
+    }
+    let wls = Wls::at_tau2(problem.design, problem.y, problem.v, tau2)?;
+    let sum_w = wls.sum_w();
+    let pooled = PooledAt { estimate: wls.beta[0], var: wls.a_inv[(0, 0)], rss: wls.rss() };
+    let w = if weights { wls.w.iter().map(|w| 100.0 * w / sum_w).collect() } else { Vec::new() };
+    Ok((pooled, w))
 }
 
 /// What a fit needs from the data, computed by [`fit_problem`] or, for the fits without one

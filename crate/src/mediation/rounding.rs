@@ -47,7 +47,7 @@ use crate::mediation::sensitivity::CiSeRule;
 use crate::model::{self, CiType};
 use crate::studies::{Source, Studies};
 use crate::tau2::{self, Problem};
-use crate::wls::{Design, Wls};
+use crate::wls::Design;
 use serde::{Deserialize, Serialize};
 
 /// A published pooled result: the estimate and its CI limits as printed, with the number of
@@ -442,11 +442,11 @@ impl Space {
             design: &self.design,
         };
         let tau2 = tau2::estimate(self.settings.method, &problem).ok()?;
-        let wls = Wls::at_tau2(&self.design, &y, &v, tau2.value).ok()?;
-        let estimate = wls.beta[0];
-        let mut var = wls.a_inv[(0, 0)];
+        let (at, _) = model::pooled_at(&problem, tau2.value, false).ok()?;
+        let estimate = at.estimate;
+        let mut var = at.var;
         if self.hksj {
-            let rss = wls.rss();
+            let rss = at.rss;
             var *= if rss <= f64::EPSILON {
                 0.0
             } else {

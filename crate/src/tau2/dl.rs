@@ -19,11 +19,10 @@
 //! assert!(t.value > 0.0);
 //! ```
 
-use super::{Problem, Tau2};
+use super::{Data, Tau2};
 use crate::error::Error;
-use crate::wls::Wls;
 
-pub(super) fn tau2(problem: &Problem) -> Result<Tau2, Error> {
-    let fit = Wls::at_tau2(problem.design, problem.y, problem.v, 0.0)?;
-    Ok(Tau2::closed((fit.rss() - problem.df() as f64) / fit.trace_p()))
+pub(super) fn tau2(data: &Data) -> Result<Tau2, Error> {
+    let fit = data.at(0.0)?;
+    Ok(Tau2::closed((fit.rss() - data.df() as f64) / fit.trace_p()))
 }

@@ -12,11 +12,11 @@
 //! 47–55. Berkey CS, et al. (1995). *Statistics in Medicine* 14(4), 395–411. metafor
 //! `rma(method = "EB")`.
 
-use super::{fisher_scoring, Method, Problem, Tau2};
+use super::{fisher_scoring, Data, Method, Tau2};
 use crate::error::Error;
 
-pub(super) fn tau2(problem: &Problem) -> Result<Tau2, Error> {
-    let k = problem.k() as f64;
-    let df = problem.df() as f64;
-    fisher_scoring(Method::EB, problem, |fit| (fit.rss() * k / df - k) / fit.sum_w())
+pub(super) fn tau2(data: &Data) -> Result<Tau2, Error> {
+    let k = data.k() as f64;
+    let df = data.df() as f64;
+    fisher_scoring(Method::EB, data, |fit| (fit.rss() * k / df - k) / fit.sum_w())
 }

@@ -15,11 +15,10 @@
 //! mixed-effects meta-regression models. *Psychological Methods* 20(3), 360–374.
 //! doi:10.1037/met0000023. metafor `rma(method = "HS")`.
 
-use super::{Problem, Tau2};
+use super::{Data, Tau2};
 use crate::error::Error;
-use crate::wls::Wls;
 
-pub(super) fn tau2(problem: &Problem) -> Result<Tau2, Error> {
-    let fit = Wls::at_tau2(problem.design, problem.y, problem.v, 0.0)?;
-    Ok(Tau2::closed((fit.rss() - problem.k() as f64) / fit.sum_w()))
+pub(super) fn tau2(data: &Data) -> Result<Tau2, Error> {
+    let fit = data.at(0.0)?;
+    Ok(Tau2::closed((fit.rss() - data.k() as f64) / fit.sum_w()))
 }

@@ -8,6 +8,7 @@ mod dl;
 mod eb;
 mod he;
 mod hs;
+pub(crate) mod intercept;
 mod ml;
 mod pm;
 pub(crate) use pm::solve_q_equals;
@@ -15,7 +16,8 @@ mod reml;
 mod sj;
 
 use crate::error::Error;
-use crate::wls::Design;
+use crate::wls::{Design, Wls};
+use intercept::{power_of_two_near, Effects, Sums};
 use serde::Serialize;
 
 /// The model: common effect (FE) or random effects with a τ² estimator. Codes as in metafor.
@@ -155,35 +157,150 @@ pub fn estimate(method: Method, problem: &Problem) -> Result<Tau2, Error> {
     if problem.df() == 0 || method == Method::FE {
         return Ok(Tau2::closed(0.0));
     }
-    let t = match method {
+    let data = Data::new(problem);
+    let mut t = match method {
         Method::FE => unreachable!("handled above"),
-        Method::DL => dl::tau2(problem)?,
-        Method::REML => reml::tau2(problem)?,
-        Method::ML => ml::tau2(problem)?,
-        Method::PM => pm::tau2(problem)?,
-        Method::HS => hs::tau2(problem)?,
-        Method::SJ => sj::tau2(problem)?,
-        Method::HE => he::tau2(problem)?,
-        Method::EB => eb::tau2(problem)?,
+        Method::DL => dl::tau2(&data)?,
+        Method::REML => reml::tau2(&data)?,
+        Method::ML => ml::tau2(&data)?,
+        Method::PM => pm::tau2(&data)?,
+        Method::HS => hs::tau2(&data)?,
+        Method::SJ => sj::tau2(&data)?,
+        Method::HE => he::tau2(&data)?,
+        Method::EB => eb::tau2(&data)?,
     };
+    t.value *= data.c2();
     if !t.value.is_finite() {
         return Err(Error::Numerical { what: format!("tau^2 ({})", method.name()) });
     }
     Ok(t)
 }
 
+/// The data the estimators and the Q-profile interval iterate over.
+///
+/// Every estimator is scale-equivariant: τ̂²(y/c, v/c²) = τ̂²(y, v)/c². They run on the data
+/// divided by c, a power of two near √(max vᵢ), so that the powers of the weights they form
+/// (wᵢ² and wᵢ³) stay within range for variances anywhere from 1e-300 to 1e300. Dividing by a
+/// power of two is exact: ordinary data give the same digits as without it. τ² here is on that
+/// scale; [`Data::c2`] converts it back.
+///
+/// The intercept-only model (every meta-analysis without moderators) takes the fused passes of
+/// [`intercept`], which copy and allocate nothing; any other design goes through
+/// [`crate::wls::Wls`] on a scaled copy.
+pub(crate) enum Data<'a> {
+    Intercept(Effects<'a>),
+    Design { y: Vec<f64>, v: Vec<f64>, design: &'a Design, c: f64 },
+}
+
+/// The fit at one τ²: what [`Data::at`] gives.
+pub(crate) enum At<'a> {
+    Intercept(Sums),
+    Design(Wls<'a>),
+}
+
+impl<'a> Data<'a> {
+    pub(crate) fn new(problem: &Problem<'a>) -> Self {
+        if problem.design.is_intercept() {
+            return Data::Intercept(Effects::new(problem.y, problem.v));
+        }
+        let c = power_of_two_near(problem.v.iter().copied().fold(0.0, f64::max).sqrt());
+        Data::Design {
+            y: problem.y.iter().map(|y| y / c).collect(),
+            v: problem.v.iter().map(|v| v / (c * c)).collect(),
+            design: problem.design,
+            c,
+        }
+    }
+
+    /// c²: a τ² here is the data's τ² divided by c².
+    pub(crate) fn c2(&self) -> f64 {
+        let c = match self {
+            Data::Intercept(e) => e.c(),
+            Data::Design { c, .. } => *c,
+        };
+        c * c
+    }
+
+    pub(crate) fn k(&self) -> usize {
+        match self {
+            Data::Intercept(e) => e.k(),
+            Data::Design { y, .. } => y.len(),
+        }
+    }
+
+    /// Residual degrees of freedom k − p.
+    pub(crate) fn df(&self) -> usize {
+        match self {
+            Data::Intercept(e) => e.k() - 1,
+            Data::Design { y, design, .. } => y.len() - design.p(),
+        }
+    }
+
+    /// Mean sampling variance, to make tolerances relative.
+    pub(crate) fn scale(&self) -> f64 {
+        match self {
+            Data::Intercept(e) => e.scale(),
+            Data::Design { v, .. } => v.iter().sum::<f64>() / v.len() as f64,
+        }
+    }
+
+    /// The fit at τ².
+    pub(crate) fn at(&self, tau2: f64) -> Result<At<'_>, Error> {
+        Ok(match self {
+            Data::Intercept(e) => At::Intercept(e.at(tau2)?),
+            Data::Design { y, v, design, .. } => At::Design(Wls::at_tau2(design, y, v, tau2)?),
+        })
+    }
+}
+
+impl At<'_> {
+    /// yᵀPy = Σwᵢrᵢ² (the generalized Q statistic).
+    pub(crate) fn rss(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.rss(),
+            At::Design(w) => w.rss(),
+        }
+    }
+    /// yᵀPPy = Σwᵢ²rᵢ² (= −dQ/dτ²).
+    pub(crate) fn rss_pp(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.rss_pp(),
+            At::Design(w) => w.rss_pp(),
+        }
+    }
+    pub(crate) fn trace_p(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.trace_p(),
+            At::Design(w) => w.trace_p(),
+        }
+    }
+    pub(crate) fn trace_pp(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.trace_pp(),
+            At::Design(w) => w.trace_pp(),
+        }
+    }
+    pub(crate) fn sum_w(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.sum_w(),
+            At::Design(w) => w.sum_w(),
+        }
+    }
+    pub(crate) fn sum_w2(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.sum_w2(),
+            At::Design(w) => w.w.iter().map(|w| w * w).sum(),
+        }
+    }
+}
+
 /// Fisher scoring as metafor runs it for ML, REML and EB: start at the Hedges estimate
 /// (truncated at 0), add `step(τ²)` until the change is negligible, never going below 0.
-fn fisher_scoring(
-    method: Method,
-    problem: &Problem,
-    step: impl Fn(&crate::wls::Wls) -> f64,
-) -> Result<Tau2, Error> {
-    let scale = problem.scale();
-    let mut tau2 = he::tau2(problem)?.value;
+fn fisher_scoring(method: Method, data: &Data, step: impl Fn(&At) -> f64) -> Result<Tau2, Error> {
+    let scale = data.scale();
+    let mut tau2 = he::tau2(data)?.value;
     for iteration in 1..=MAX_ITERATIONS {
-        let fit = crate::wls::Wls::at_tau2(problem.design, problem.y, problem.v, tau2)?;
-        let adj = step(&fit);
+        let adj = step(&data.at(tau2)?);
         if !adj.is_finite() {
             return Err(Error::Numerical { what: format!("tau^2 ({})", method.name()) });
         }
@@ -199,22 +316,30 @@ fn fisher_scoring(
 
 /// metafor's check after ML/REML converge: if the (restricted) log-likelihood is higher at τ² = 0
 /// than at the estimate, the estimate is a local maximum and τ² = 0 is used instead.
-fn ll0_check(problem: &Problem, tau2: Tau2, reml: bool) -> Result<Tau2, Error> {
+fn ll0_check(data: &Data, tau2: Tau2, reml: bool) -> Result<Tau2, Error> {
     if tau2.value <= 0.0 {
         return Ok(tau2);
     }
-    let ll = |t: f64| -> Result<f64, Error> {
-        let fit = crate::wls::Wls::at_tau2(problem.design, problem.y, problem.v, t)?;
-        let log_det_v: f64 = problem.v.iter().map(|v| (v + t).ln()).sum();
-        let mut ll = -0.5 * log_det_v - 0.5 * fit.rss();
-        if reml {
-            // log det(XᵀWX) = −log det(A⁻¹)
-            ll += 0.5 * fit.a_inv.determinant().ln();
+    let t = tau2.value;
+    // ll(0) − ll(τ̂²).
+    let drop = match data {
+        Data::Intercept(e) => e.ll_drop(t, &e.at(0.0)?, &e.at(t)?, reml),
+        Data::Design { y, v, design, .. } => {
+            let ll = |t: f64| -> Result<f64, Error> {
+                let fit = Wls::at_tau2(design, y, v, t)?;
+                let log_det_v: f64 = v.iter().map(|v| (v + t).ln()).sum();
+                let mut ll = -0.5 * log_det_v - 0.5 * fit.rss();
+                if reml {
+                    // log det(XᵀWX) = −log det(A⁻¹)
+                    ll += 0.5 * fit.a_inv.determinant().ln();
+                }
+                Ok(ll)
+            };
+            ll(0.0)? - ll(t)?
         }
-        Ok(ll)
     };
     // metafor compares with its `tol` (1e-10 in our fixtures' sense of a tiny margin).
-    if ll(0.0)? - ll(tau2.value)? > 1e-10 {
+    if drop > 1e-10 {
         return Ok(Tau2 { value: 0.0, iterations: tau2.iterations });
     }
     Ok(tau2)
