@@ -19,12 +19,12 @@
 
 use crate::dist;
 use crate::error::Error;
-use crate::tau2::Problem;
-use crate::wls::Wls;
+use crate::tau2::{Data, Problem};
 
 /// The generalized Q statistic at τ²: Σ wᵢ (yᵢ − xᵢᵀβ̂)², wᵢ = 1/(vᵢ + τ²).
 pub fn generalized_q(problem: &Problem, tau2: f64) -> Result<f64, Error> {
-    Ok(Wls::at_tau2(problem.design, problem.y, problem.v, tau2)?.rss())
+    let data = Data::new(problem);
+    Ok(data.at(tau2 / data.c2())?.rss())
 }
 
 /// Cochran's Q with its test, and ṽ.
@@ -44,9 +44,11 @@ pub fn q_test(problem: &Problem) -> Result<QTest, Error> {
     if df == 0 {
         return Ok(QTest { q: 0.0, df, p: None, typical_v: None });
     }
-    let fit = Wls::at_tau2(problem.design, problem.y, problem.v, 0.0)?;
+    // Q is the same on the data's scale c; ṽ is a variance (times c²).
+    let data = Data::new(problem);
+    let fit = data.at(0.0)?;
     let q = fit.rss().max(0.0);
-    let typical_v = typical_v(df, fit.trace_p())?;
+    let typical_v = typical_v(df, fit.trace_p() / data.c2())?;
     Ok(QTest { q, df, p: Some(dist::pchisq_upper(q, df as f64)), typical_v: Some(typical_v) })
 }
 
@@ -85,14 +87,21 @@ pub fn i2_from_q(q: f64, df: usize) -> f64 {
 }
 
 /// Q-profile confidence interval for τ² at `level` (e.g. 0.95). Needs df ≥ 1.
+///
+/// Each limit is a root of Q(τ²) = critical value, found by Newton's method on 1/Q with Brent's
+/// method as the fallback (`tau2::solve_q_equals`); without moderators every evaluation is two
+/// passes over the studies that allocate nothing (`tau2::intercept`).
 pub fn tau2_ci(problem: &Problem, level: f64) -> Result<(f64, f64), Error> {
     let df = problem.df() as f64;
     let alpha = 1.0 - level;
     let crit_for_lower = dist::qchisq(1.0 - alpha / 2.0, df);
     let crit_for_upper = dist::qchisq(alpha / 2.0, df);
-    let lower = crate::tau2::solve_q_equals(problem, crit_for_lower, "the Q-profile interval for tau^2")?;
-    let upper = crate::tau2::solve_q_equals(problem, crit_for_upper, "the Q-profile interval for tau^2")?;
-    Ok((lower, upper))
+    let what = "the Q-profile interval for tau^2";
+    let data = Data::new(problem);
+    let lower = crate::tau2::solve_q_equals(&data, crit_for_lower, what)?;
+    let upper = crate::tau2::solve_q_equals(&data, crit_for_upper, what)?;
+    // The roots are on the data's scale c (see tau2::Data).
+    Ok((lower * data.c2(), upper * data.c2()))
 }
 
 #[cfg(test)]
