@@ -12,6 +12,8 @@ import { Engine, SUPERSEDED, compileCore, staleMarker } from './engine.js';
 import { History, Store, bindKeys, stateOf, parseState } from './persist.js';
 import { withCssomStyles } from './csp.js';
 import { PlotPacer, studiesToList } from './pacing.js';
+import { initReproduce, setPresets, reproduceOptions, setReproduceControls, clearReproduce, analyzeReproducing, showReproduce, reproduceCsv } from './reproduce.js';
+import { initExports, resultsMarkdown, resultsChanged, onPrint } from './exports.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -129,7 +131,7 @@ function currentDoc({ text } = grid.toText()) {
   };
   const roles = grid.chosenRoles();
   if (Object.keys(roles).length) options.roles = roles;
-  return { data: text, options: { ...options, ...analysisOptions(), ...mediationOptions() } };
+  return { data: text, options: reproduceOptions({ ...options, ...analysisOptions(), ...mediationOptions() }) };
 }
 
 // ---- the optional analyses' controls: subgroups, moderators, leave-one-out, bias, cumulative ----
@@ -320,7 +322,7 @@ $('options').addEventListener('input', (e) => {
   if (t.id === 'cumulative') $('cumulative-by').disabled = !t.checked || $('cumulative-by').options.length <= 1;
   if (t.id === 'rounding') $('reported').disabled = !t.checked;
   // A published result is analysed when it is complete (Enter or leaving the box), not while typed.
-  if (t.id === 'reported') return;
+  if (t.id === 'reported' || t.id === 'reproduce') return;
   schedule();
 });
 $('reported').addEventListener('change', () => schedule());
@@ -369,7 +371,8 @@ function analyzeNow() {
     return;
   }
   stale.start();
-  lastAnalysis = engine.analyze(doc).then((result) => {
+  const tell = (error) => share.tellParent({ type: 'metapool:error', error });
+  lastAnalysis = analyzeReproducing(engine, doc, tell).then((result) => {
     if (result === SUPERSEDED) return;
     stale.stop();
     showResult(result, doc, rowOf);
@@ -388,6 +391,7 @@ async function analysesShown() {
 }
 
 function showResult({ report, error }, doc, rowOf) {
+  showReproduce(report ?? null, doc.options);
   if (report) {
     showReport(report, doc.options, rowOf);
     share.tellParent({ type: 'metapool:report', report });
@@ -395,6 +399,7 @@ function showResult({ report, error }, doc, rowOf) {
     showError(error, rowOf);
     share.tellParent({ type: 'metapool:error', error });
   }
+  resultsChanged(Boolean(report));
 }
 
 function showBanner(text) {
@@ -547,7 +552,7 @@ let tableLinks = 0;
  */
 function linkTableRows(report, options, rowOf) {
   const mine = ++tableLinks;
-  const { table: _table, reported: _reported, ...rest } = options;
+  const { table: _table, reported: _reported, reproduce: _reproduce, ...rest } = options;
   for (const a of document.querySelectorAll('#summary-table a.open-row')) {
     const row = report.table[Number(a.dataset.tableRow)];
     const gridRows = row.rows.map((r) => rowOf?.[r]).filter((i) => i != null);
@@ -637,7 +642,7 @@ function drawPlots() {
 /** Sizes a plot's canvas to its box in device pixels and asks the core to draw on it. */
 function drawPlot(p) {
   if (!lastReport) return;
-  const dpr = window.devicePixelRatio || 1;
+  const dpr = printDpr ?? (window.devicePixelRatio || 1);
   const canvas = $(p.kind);
   try {
     plotProblem(canvas, null);
@@ -727,12 +732,40 @@ function resultsCsv(report, options) {
     ['I2_percent', o.I2, o.I2_ci_lower, o.I2_ci_upper], ['H2', o.H2, o.H2_ci_lower, o.H2_ci_upper],
     ['Q', o.Q], ['Q_df', o.Q_df], ['Q_p', o.Q_p], ['z_or_t', o.stat], ['df', o.df], ['p', o.p],
   ]) lines.push([name, num(v), num(lo), num(hi)].join(','));
-  for (const block of [...analysesCsv(report, options), ...mediationCsv(report, options)]) lines.push('', ...block);
+  for (const block of [...analysesCsv(report, options), ...mediationCsv(report, options), ...reproduceCsv(report)]) lines.push('', ...block);
   return lines.join('\r\n') + '\r\n';
 }
 
 $('download-csv').addEventListener('click', () => {
   if (lastReport) download(new Blob([resultsCsv(lastReport, lastOptions)], { type: 'text/csv' }), 'metapool-results.csv');
+});
+
+// ---- the published result, presets (www/reproduce.js); Markdown, CSV and R code (www/exports.js) ----
+
+initReproduce({ schedule });
+initExports({
+  markdown: () => resultsMarkdown(lastReport),
+  csv: () => resultsCsv(lastReport, lastOptions),
+  r: () => {
+    // The script redoes the analysis; a published result to reproduce is no part of it.
+    const { data, options: { reproduce: _reproduce, ...options } } = currentDoc();
+    try {
+      return call(core.export_r, { data, options });
+    } catch (e) {
+      throw new Error(errorOf(e).message);
+    }
+  },
+  download,
+});
+
+/** While printing, the plots on the page are drawn at print resolution (www/exports.js says when). */
+let printDpr = null;
+onPrint((printing) => {
+  printDpr = printing ? Math.max(3, window.devicePixelRatio || 1) : null;
+  for (const p of PLOTS) {
+    const canvas = $(p.kind);
+    if (canvas.width > 0 && !canvas.closest('[hidden], figure.pending')) drawPlot(p);
+  }
 });
 
 // ---- documents: examples, files, links, the parent page ----
@@ -759,6 +792,7 @@ function loadDoc(doc, gridState = null) {
   setSelect($('ci'), o.ci == null ? 'z' : String(o.ci).toLowerCase());
   $('level').value = String(o.level ?? 0.95);
   $('ci-level-in').value = String(o.ci_level_in ?? 0.95);
+  setReproduceControls(o);
   analyzeNow();
 }
 
@@ -775,6 +809,7 @@ async function loadExample(name) {
   if (mine !== loads) return;
   clearColumnChoices();
   setMediationControls(EXAMPLE_OPTIONS[name] ?? {});
+  clearReproduce();
   grid.setText(text);
   analyzeNow();
 }
@@ -882,6 +917,7 @@ async function start() {
     showBanner(`metapool could not start: ${e.message}. Reload the page; if it keeps failing, the browser may not support WebAssembly.`);
     return;
   }
+  setPresets(call(core.presets));
   document.documentElement.classList.add('ready');
   document.documentElement.dataset.engine ??= 'worker';
   const before = loads;

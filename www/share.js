@@ -18,11 +18,13 @@ const own = (o, key) => (Object.hasOwn(o, key) ? o[key] : undefined);
 const quoted = (name) => JSON.stringify(name.length > 40 ? `${name.slice(0, 40)}…` : name);
 
 const OPTION_TYPES = { method: 'string', ci: 'string', level: 'number', ci_level_in: 'number' };
-/** Options of the further analyses and of mediation (docs/api.md lists them). */
+/** Options of the further analyses, of mediation and of reproducing (docs/api.md lists them). */
 const ANALYSIS_TYPES = {
   by: 'string', mods: 'columns', leave1out: 'boolean', cumulative: 'boolean', cumulative_by: 'string', bias: 'boolean',
   mediation: 'string', ie_se: 'string', mc_draws: 'whole number', seed: 'whole number', ci_se_rule: 'string',
   table: 'columns', rounding: 'boolean', reported: 'string',
+  // A published result to reproduce, and another program's defaults by its code.
+  reproduce: 'string', preset: 'string',
 };
 
 /**

@@ -25,6 +25,8 @@ const MODULES = [
   ['www/engine.js', '__m_engine'],
   ['www/persist.js', '__m_persist'],
   ['www/csp.js', '__m_csp'],
+  ['www/reproduce.js', '__m_reproduce'],
+  ['www/exports.js', '__m_exports'],
   ['www/app.js', '__m_app'],
 ];
 /** The analysis worker, started from a blob: URL as one classic script (www/engine.js). */
