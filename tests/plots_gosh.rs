@@ -1,12 +1,13 @@
 //! The GOSH plot rendered to SVG on the host: shaded cells of subsets, the circle of the fit to
-//! all studies, the axes and the note. The SVG goes to tests/snapshots/ (convert with
+//! all studies, the axes and the note. It is drawn from the fits' density only (as the page draws
+//! what its worker fitted). The SVG goes to tests/snapshots/ (convert with
 //! `rsvg-convert -o x.png x.svg` to look at one).
 
 mod common;
 
 use common::plots::{analyze_with, elements, num, snapshot, texts, BCG};
 use metapool::gosh::{run, Settings, DENSITY_BINS};
-use metapool::plot::{self, PlotKind, PlotStyle};
+use metapool::plot::{self, PlotKind, PlotStyle, ReportGosh};
 use metapool::tau2::Method;
 use metapool::{Options, Studies};
 
@@ -20,11 +21,12 @@ fn bcg(method: &str) -> metapool::Report {
     )
 }
 
-/// The BCG trials (k = 13: 8191 subsets) by DL, drawn through the plot kind.
+/// The BCG trials (k = 13: 8191 subsets) by DL, fitted from the report at once.
 #[test]
 fn gosh_bcg_draws_every_subset_as_shaded_cells() {
     let report = bcg("DL");
-    let svg = PlotKind::Gosh.svg(&report, &PlotStyle::default()).unwrap();
+    let density = plot::gosh_density(&report).unwrap();
+    let svg = plot::gosh_svg(&density, &PlotStyle::default()).unwrap();
     snapshot("gosh_bcg.svg", &svg);
     let t = texts(&svg);
     assert!(
@@ -48,9 +50,10 @@ fn gosh_bcg_draws_every_subset_as_shaded_cells() {
     assert!(cx > 0.0 && cx < 760.0);
 }
 
-/// The density from a run in steps (as a worker makes it) draws the same picture as the kind.
+/// The density from a run in steps (as a worker makes it) draws the same picture as the fits made
+/// at once, and no plot kind draws GOSH from a report (that would fit on the drawing thread).
 #[test]
-fn gosh_from_steps_matches_the_plot_kind() {
+fn gosh_from_steps_matches_the_fits_at_once() {
     let report = bcg("REML");
     let yi: Vec<f64> = report.studies.iter().map(|s| s.yi).collect();
     let vi: Vec<f64> = report.studies.iter().map(|s| s.vi).collect();
@@ -70,10 +73,15 @@ fn gosh_from_steps_matches_the_plot_kind() {
     };
     let svg = plot::gosh_svg(&d, &style).unwrap();
     snapshot("gosh_bcg_reml.svg", &svg);
-    assert_eq!(
-        svg,
-        PlotKind::Gosh.svg(&report, &PlotStyle::default()).unwrap()
-    );
+    let at_once = plot::gosh_density(&report).unwrap();
+    assert_eq!(at_once.x_label.as_deref(), Some("Effect (yi)"));
+    assert_eq!(svg, plot::gosh_svg(&at_once, &PlotStyle::default()).unwrap());
+    // The report's run in small steps, as the page's worker makes it: the same density.
+    let mut steps = ReportGosh::new(&report).unwrap();
+    while !steps.step(1000).finished() {}
+    assert_eq!(steps.density(DENSITY_BINS.0, DENSITY_BINS.1), at_once);
+    assert!(PlotKind::ALL.iter().all(|k| k.name() != "gosh"));
+    assert!("gosh".parse::<PlotKind>().is_err());
     // A small area still draws; a zero-size one is an error.
     assert!(plot::gosh_svg(
         &d,
@@ -97,8 +105,6 @@ fn gosh_from_steps_matches_the_plot_kind() {
 #[test]
 fn gosh_needs_two_studies() {
     let report = analyze_with("study,yi,vi\nA,0.1,0.01\n", Options::default());
-    let e = PlotKind::Gosh
-        .svg(&report, &PlotStyle::default())
-        .unwrap_err();
+    let e = plot::gosh_density(&report).unwrap_err();
     assert!(e.message().contains("at least 2 studies"), "{e}");
 }

@@ -242,15 +242,8 @@ impl Gosh {
                 });
             }
         }
-        // 2^k − 1 as a float, to compare without overflow for large k.
-        let all = 2f64.powi(k.min(1000) as i32) - 1.0;
-        let sample = match settings.subsets {
-            None if k <= MAX_EXHAUSTIVE_K => None,
-            None => Some(DEFAULT_SUBSETS),
-            Some(n) if all <= n as f64 => None,
-            Some(n) => Some(n),
-        };
-        let total = sample.unwrap_or((1u64 << k) - 1);
+        let (total, exhaustive) = plan(k, settings.subsets);
+        let sample = (!exhaustive).then_some(total);
         let (y, v) = (studies.yi().to_vec(), studies.vi().to_vec());
         let sw: f64 = v.iter().map(|vi| 1.0 / vi).sum();
         let c = y.iter().zip(&v).map(|(yi, vi)| yi / vi).sum::<f64>() / sw;
@@ -491,6 +484,28 @@ impl Gosh {
     }
 }
 
+/// How many subsets a run over `k` studies fits, and whether they are every non-empty subset
+/// (`true`) or a random sample: all 2^k − 1 up to [`MAX_EXHAUSTIVE_K`] studies, else
+/// [`DEFAULT_SUBSETS`]; with `subsets` given, all of them when 2^k − 1 is at most that many, else
+/// that many. (A page can say what a run will do before it starts.)
+///
+/// ```
+/// use metapool::gosh::{plan, DEFAULT_SUBSETS};
+/// assert_eq!(plan(13, None), (8191, true));
+/// assert_eq!(plan(21, None), (DEFAULT_SUBSETS, false));
+/// assert_eq!(plan(25, Some(1 << 25)), ((1 << 25) - 1, true));
+/// ```
+pub fn plan(k: usize, subsets: Option<u64>) -> (u64, bool) {
+    // 2^k − 1 as a float, to compare without overflow for large k.
+    let all = 2f64.powi(k.min(1000) as i32) - 1.0;
+    match subsets {
+        None if k <= MAX_EXHAUSTIVE_K => ((1u64 << k) - 1, true),
+        None => (DEFAULT_SUBSETS, false),
+        Some(n) if k < 64 && all <= n as f64 => ((1u64 << k) - 1, true),
+        Some(n) => (n, false),
+    }
+}
+
 /// Fits every subset (or the sample) at once, calling `progress` after each chunk.
 ///
 /// # Errors
@@ -534,6 +549,9 @@ pub struct Density {
     pub method: String,
     /// The fit to all studies: estimate and I².
     pub full: Option<(f64, f64)>,
+    /// Title of the estimate's axis ("Effect (yi)"); `None`: "Estimate".
+    #[serde(default)]
+    pub x_label: Option<String>,
 }
 
 impl Density {
@@ -576,6 +594,7 @@ impl Density {
             k: g.k(),
             method: g.method.code().to_string(),
             full,
+            x_label: None,
         }
     }
 }

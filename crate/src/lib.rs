@@ -102,6 +102,9 @@ pub struct Options {
     /// Software defaults by name (`revman5`, `metafor`, `meta8`, …): sets `method` and `ci`
     /// unless they are given too.
     pub preset: Option<String>,
+    /// The page's GOSH plot: every subset of the studies fitted apart from the report, in a
+    /// worker (`plot::ReportGosh`); [`analyze`] does not read it.
+    pub gosh: Option<bool>,
 }
 
 /// Column names given as one comma-separated string or as a list.

@@ -17,6 +17,14 @@
 //!   "bubble", "funnelcontours", "leaveoneout", "baujat", "summaryforest"), as the three calls
 //!   above. A plot of an analysis the report lacks (a subgroup forest without `by`) is an error
 //!   that names the option.
+//! - `new GoshRun(report)`: the GOSH fits of the report's studies with its method (every subset
+//!   up to k = 20, else 10⁶ seeded random subsets), fitted by `run.step(n)` → `{done, total}`
+//!   in chunks (the page's worker); `run.density(nx?, ny?)` → the fits so far binned for the
+//!   plot (default 90 × 45): `{nx, ny, x_min, x_max, counts, subsets, failed, exhaustive, k,
+//!   method, full: [estimate, I2] | null, x_label}`, a few kB where the fits are 46 MB at
+//!   k = 20; `run.free()` releases the fits. `gosh_plan(k)` → `{subsets, exhaustive}`: what a
+//!   run over k studies will fit. `draw_gosh(canvas, density, dpr)` and `gosh_svg(density)` draw
+//!   a density (the page's main thread never fits).
 //! - `export_r(doc)`: the analysis document as an R script using metafor (the text of
 //!   `metapool --export-r`: data inline, the same model, numbers printed); errors as `analyze`.
 //! - `presets()`: the named software presets, `[{code, name, method, ci, pi_type, i2_type,
@@ -26,6 +34,7 @@
 //! - A panic (a bug) writes its message to the console and to `globalThis.metapoolPanic`; the
 //!   call then throws a `WebAssembly.RuntimeError` and the page starts a fresh instance.
 
+use crate::gosh;
 use crate::plot::{self, PlotKind, PlotStyle};
 use crate::{Document, Report};
 use plotters::drawing::IntoDrawingArea;
@@ -173,6 +182,81 @@ pub fn plot_size(report: JsValue, kind: &str) -> Result<Vec<u32>, JsValue> {
     let kind = kind_in(kind)?;
     let (width, height) = plot::size(kind, &report_in(report)?);
     Ok(vec![width, height])
+}
+
+/// A GOSH run of a report's studies (see the module docs), stepped by the page's worker.
+#[wasm_bindgen]
+pub struct GoshRun {
+    run: plot::ReportGosh,
+}
+
+#[wasm_bindgen]
+impl GoshRun {
+    /// Plans the GOSH run of `report` (as `analyze` returned it); fits nothing yet.
+    #[wasm_bindgen(constructor)]
+    pub fn new(report: JsValue) -> Result<GoshRun, JsValue> {
+        let report = report_in(report)?;
+        plot::ReportGosh::new(&report)
+            .map(|run| GoshRun { run })
+            .map_err(|e| into_error(e, None, None))
+    }
+
+    /// Fits the next `n` subsets (fewer at the end); returns `{done, total}`.
+    pub fn step(&mut self, n: u32) -> Result<JsValue, JsValue> {
+        to_js(&self.run.step(u64::from(n)))
+    }
+
+    /// `{done, total}` without fitting.
+    pub fn progress(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.run.progress())
+    }
+
+    /// The fits so far binned on an `nx × ny` grid (default: the plot's, 90 × 45).
+    pub fn density(&self, nx: Option<usize>, ny: Option<usize>) -> Result<JsValue, JsValue> {
+        let (dx, dy) = gosh::DENSITY_BINS;
+        to_js(&self.run.density(nx.unwrap_or(dx), ny.unwrap_or(dy)))
+    }
+}
+
+/// What a GOSH run over `k` studies fits: `{subsets, exhaustive}`.
+#[wasm_bindgen]
+pub fn gosh_plan(k: usize) -> Result<JsValue, JsValue> {
+    #[derive(Serialize)]
+    struct Plan {
+        subsets: u64,
+        exhaustive: bool,
+    }
+    let (subsets, exhaustive) = gosh::plan(k, None);
+    to_js(&Plan {
+        subsets,
+        exhaustive,
+    })
+}
+
+/// Draws the GOSH plot of a density (from `GoshRun.density`) on `canvas`, as [`draw_plot`].
+#[wasm_bindgen]
+pub fn draw_gosh(canvas: HtmlCanvasElement, density: JsValue, dpr: f64) -> Result<(), JsValue> {
+    let density = density_in(density)?;
+    let area = canvas_area(canvas)?;
+    let style = PlotStyle {
+        scale: dpr,
+        ..Default::default()
+    };
+    plot::draw_gosh(&area, &density, &style).map_err(|e| into_error(e, None, None))?;
+    area.present().map_err(|e| into_error(e, None, None))
+}
+
+/// The GOSH plot of a density as an SVG document, at the default size.
+#[wasm_bindgen]
+pub fn gosh_svg(density: JsValue) -> Result<String, JsValue> {
+    plot::gosh_svg(&density_in(density)?, &PlotStyle::default())
+        .map_err(|e| into_error(e, None, None))
+}
+
+/// A GOSH density (as `GoshRun.density` returned it) back into the core's type.
+fn density_in(density: JsValue) -> Result<gosh::Density, JsValue> {
+    serde_wasm_bindgen::from_value(density)
+        .map_err(|e| into_error(format_args!("not a GOSH density: {e}"), None, None))
 }
 
 /// A plot's name into its kind.
@@ -406,6 +490,41 @@ mod tests {
             .unwrap()
             .starts_with("not a metapool report"));
         assert!(get(&err, "row").is_null());
+    }
+
+    #[wasm_bindgen_test]
+    fn gosh_runs_in_steps_and_draws_its_density() {
+        let plan = gosh_plan(13).unwrap();
+        assert_eq!(get(&plan, "subsets").as_f64(), Some(8191.0));
+        assert_eq!(get(&plan, "exhaustive").as_bool(), Some(true));
+        assert_eq!(get(&gosh_plan(21).unwrap(), "exhaustive").as_bool(), Some(false));
+        let mut run = GoshRun::new(analyze(doc(BCG, r#"{"method": "DL"}"#)).unwrap()).unwrap();
+        assert_eq!(get(&run.progress().unwrap(), "done").as_f64(), Some(0.0));
+        let mut steps = 0;
+        loop {
+            let p = run.step(1000).unwrap();
+            steps += 1;
+            if get(&p, "done").as_f64() == get(&p, "total").as_f64() {
+                break;
+            }
+        }
+        assert_eq!(steps, 9);
+        let d = run.density(None, None).unwrap();
+        assert_eq!(get(&d, "nx").as_f64(), Some(90.0));
+        assert_eq!(get(&d, "subsets").as_f64(), Some(8191.0));
+        assert_eq!(get(&d, "x_label").as_string().as_deref(), Some("Effect (yi)"));
+        assert!(js_sys::Array::is_array(&get(&d, "full")));
+        let c = canvas(760 * 2, 480 * 2);
+        draw_gosh(c.clone(), d.clone(), 2.0).expect("drawn");
+        assert!(ink(&c) > 1000.0, "the GOSH plot has ink");
+        let svg = gosh_svg(d).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("DL fits of all 8191 subsets"));
+        // Too few studies, and something that is not a density, are error objects.
+        let one = analyze(doc("study,yi,vi\nA,0.1,0.01\n", "{}")).unwrap();
+        let err = GoshRun::new(one).err().expect("an error");
+        assert!(get(&err, "message").as_string().unwrap().contains("at least 2"));
+        let err = gosh_svg(JsValue::from_f64(3.0)).unwrap_err();
+        assert!(get(&err, "message").as_string().unwrap().starts_with("not a GOSH density"));
     }
 
     #[wasm_bindgen_test]

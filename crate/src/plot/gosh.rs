@@ -6,13 +6,15 @@
 //! scale, darker for more, like a hexbin plot. The fit to all studies is an open circle. Distinct
 //! clouds point to studies whose presence changes both the estimate and the heterogeneity.
 //!
-//! The fits come from [`crate::gosh`]: the page runs them in a worker and draws the density with
-//! [`draw_gosh`]; [`PlotKind::Gosh`](super::PlotKind) fits them from the report's studies at once.
+//! The fits come from [`crate::gosh`]. The plot is drawn from their [`Density`] only
+//! ([`draw_gosh`], [`gosh_svg`]), never from a report, so that whoever draws it never fits:
+//! the page steps a [`ReportGosh`] in a worker and hands the small density to the page's main
+//! thread to draw; [`gosh_density`] fits a report's subsets at once (for the command line and tests).
 
 use super::frame::{Circles, Frame, Spec};
 use super::paint::{rgb, tint, Target};
 use super::{check_report, painter, PlotError, PlotStyle};
-use crate::gosh::{self, Density, Settings, DENSITY_BINS};
+use crate::gosh::{Density, Gosh, Progress, Settings, DENSITY_BINS};
 use crate::report::Report;
 use crate::studies::Studies;
 use crate::tau2::Method;
@@ -21,7 +23,8 @@ use plotters::drawing::DrawingArea;
 use plotters::prelude::DrawingBackend;
 use plotters::style::{Color, WHITE};
 
-/// Draws the GOSH plot of binned fits on `area` (any backend whose text size is in pixels).
+/// Draws the GOSH plot of binned fits on `area` (any backend whose text size is in pixels). The
+/// axis title is `style.x_label`, else the density's own, else "Estimate".
 ///
 /// # Errors
 /// [`PlotError`] when the density has no cells or a range that is not finite, or the backend
@@ -42,54 +45,89 @@ pub fn gosh_svg(density: &Density, style: &PlotStyle) -> Result<String, PlotErro
     super::svg(style, |area| draw(area, density, style, 1.0, Target::Svg))
 }
 
+/// The GOSH run of a report's studies (their effects and variances) with the report's method,
+/// fitted in steps: the page's worker makes one from the report it shows, calls
+/// [`step`](ReportGosh::step) in chunks for its progress bar, and sends the page only the
+/// [`density`](ReportGosh::density), which knows the fit to all studies (circled) and the axis
+/// title. Every subset up to 20 studies, else 10⁶ seeded random subsets, as
+/// [`Settings::new`].
+///
+/// ```
+/// use metapool::{analyze, Document, Options, plot::ReportGosh};
+/// let doc = Document {
+///     data: "study,yi,vi\nA,0.1,0.01\nB,0.5,0.02\nC,0.9,0.03\n".into(),
+///     options: Options { method: Some("DL".into()), ..Default::default() },
+/// };
+/// let mut g = ReportGosh::new(&analyze(&doc).unwrap()).unwrap();
+/// assert_eq!(g.progress().total, 7); // 2^3 − 1 subsets
+/// while !g.step(2).finished() {}
+/// let d = g.density(30, 10);
+/// assert_eq!(d.counts.iter().sum::<u32>(), 7);
+/// assert_eq!(d.x_label.as_deref(), Some("Effect (yi)"));
+/// ```
+#[derive(Debug, Clone)]
+pub struct ReportGosh {
+    gosh: Gosh,
+    full: Option<(f64, f64)>,
+    x_label: String,
+}
+
+impl ReportGosh {
+    /// Plans the run; fits nothing yet.
+    ///
+    /// # Errors
+    /// [`PlotError`] with fewer than two studies, numbers that are not finite, or a method the
+    /// core does not know.
+    pub fn new(report: &Report) -> Result<ReportGosh, PlotError> {
+        check_report(report)?;
+        let problem = |e: crate::Error| PlotError::new(format!("the GOSH plot: {e}"));
+        let method = Method::parse(&report.overall.method).map_err(problem)?;
+        let yi: Vec<f64> = report.studies.iter().map(|s| s.yi).collect();
+        let vi: Vec<f64> = report.studies.iter().map(|s| s.vi).collect();
+        let studies = Studies::from_effects(&yi, &vi).map_err(problem)?;
+        let gosh = Gosh::new(&studies, &Settings::new(method)).map_err(problem)?;
+        Ok(ReportGosh {
+            gosh,
+            full: report.overall.i2.map(|i2| (report.overall.estimate, i2)),
+            x_label: PlotStyle::default().effect_label(report),
+        })
+    }
+
+    /// Fits the next `n` subsets (fewer at the end); see [`Gosh::step`].
+    pub fn step(&mut self, n: u64) -> Progress {
+        self.gosh.step(n)
+    }
+
+    pub fn progress(&self) -> Progress {
+        self.gosh.progress()
+    }
+
+    /// The run itself (its fits so far, its plan).
+    pub fn gosh(&self) -> &Gosh {
+        &self.gosh
+    }
+
+    /// The fits so far binned on an `nx × ny` grid, with the fit to all studies and the axis
+    /// title ([`DENSITY_BINS`] is the plot's grid).
+    pub fn density(&self, nx: usize, ny: usize) -> Density {
+        Density {
+            x_label: Some(self.x_label.clone()),
+            ..self.gosh.density(nx, ny, self.full)
+        }
+    }
+}
+
 /// The GOSH fits of the report's studies with its method (every subset up to 20 studies, else
-/// 10⁶ seeded random subsets), binned for the plot. Slow for an iterative method and many
-/// studies (about a second per 10⁵ subsets): the page runs [`crate::gosh::Gosh`] in a worker.
+/// 10⁶ seeded random subsets), fitted at once and binned for the plot. Slow for an iterative
+/// method and many studies (about a second per 10⁵ subsets): the page steps a [`ReportGosh`] in
+/// a worker instead.
 ///
 /// # Errors
-/// [`PlotError`] with fewer than two studies or numbers that are not finite.
+/// As [`ReportGosh::new`].
 pub fn gosh_density(report: &Report) -> Result<Density, PlotError> {
-    check_report(report)?;
-    let method = Method::parse(&report.overall.method)
-        .map_err(|e| PlotError::new(format!("the GOSH plot: {e}")))?;
-    let yi: Vec<f64> = report.studies.iter().map(|s| s.yi).collect();
-    let vi: Vec<f64> = report.studies.iter().map(|s| s.vi).collect();
-    let studies = Studies::from_effects(&yi, &vi)
-        .map_err(|e| PlotError::new(format!("the GOSH plot: {e}")))?;
-    let g = gosh::run(&studies, &Settings::new(method), |_| {})
-        .map_err(|e| PlotError::new(format!("the GOSH plot: {e}")))?;
-    let full = report.overall.i2.map(|i2| (report.overall.estimate, i2));
-    Ok(g.density(DENSITY_BINS.0, DENSITY_BINS.1, full))
-}
-
-/// The GOSH plot of `report` (fitted at once by [`gosh_density`]) on `area`.
-pub(crate) fn draw_gosh_report<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    report: &Report,
-    style: &PlotStyle,
-) -> Result<(), PlotError> {
-    let density = gosh_density(report)?;
-    draw(
-        area,
-        &density,
-        &with_label(style, report),
-        style.scale,
-        Target::Pixels,
-    )
-}
-
-/// The GOSH plot of `report` as SVG.
-pub(crate) fn gosh_report_svg(report: &Report, style: &PlotStyle) -> Result<String, PlotError> {
-    let density = gosh_density(report)?;
-    gosh_svg(&density, &with_label(style, report))
-}
-
-/// The style with the report's effect axis title.
-fn with_label(style: &PlotStyle, report: &Report) -> PlotStyle {
-    PlotStyle {
-        x_label: Some(style.effect_label(report)),
-        ..style.clone()
-    }
+    let mut g = ReportGosh::new(report)?;
+    while !g.step(1 << 16).finished() {}
+    Ok(g.density(DENSITY_BINS.0, DENSITY_BINS.1))
 }
 
 /// The note under the axis: what was fitted and how to read the shades.
@@ -133,7 +171,11 @@ fn draw<DB: DrawingBackend>(
     let p = painter(area, style, scale, target)?;
     let ink = rgb(style.ink);
     let notes = [note(d)];
-    let x_title = style.x_label.clone().unwrap_or_else(|| "Estimate".into());
+    let x_title = style
+        .x_label
+        .clone()
+        .or_else(|| d.x_label.clone())
+        .unwrap_or_else(|| "Estimate".into());
     let spec = Spec {
         x: (d.x_min, d.x_max),
         y: (0.0, 100.0),

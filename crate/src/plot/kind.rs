@@ -3,8 +3,8 @@
 //! layer needs a single `draw_plot(canvas, report, kind, dpr)`.
 
 use super::{
-    baujat, bubble, forest, funnel, funnel_contours, gosh, leave1out, subgroup_forest,
-    summary_forest, PlotError, PlotStyle,
+    baujat, bubble, forest, funnel, funnel_contours, leave1out, subgroup_forest, summary_forest,
+    PlotError, PlotStyle,
 };
 use crate::report::Report;
 use plotters::coord::Shift;
@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// The plots metapool draws. Serialized (and parsed) as the lowercase names "forest",
-/// "funnel", "subgroupforest", "bubble", "funnelcontours", "leaveoneout", "baujat",
-/// "summaryforest" and "gosh".
+/// The plots metapool draws from a report. Serialized (and parsed) as the lowercase names
+/// "forest", "funnel", "subgroupforest", "bubble", "funnelcontours", "leaveoneout", "baujat"
+/// and "summaryforest". The GOSH plot is not one of them: it is drawn from its fits' density
+/// ([`draw_gosh`](super::draw_gosh)), which takes far longer to compute than any report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -37,14 +38,11 @@ pub enum PlotKind {
     Baujat,
     /// A diamond per row of the summary table (one pooled fit per combination); needs `table`.
     SummaryForest,
-    /// I² against the estimate of every subset of the studies (fitted when drawn; see
-    /// [`draw_gosh`](super::draw_gosh) to draw fits made in a worker).
-    Gosh,
 }
 
 impl PlotKind {
     /// Every kind, in the order a page would list them.
-    pub const ALL: [PlotKind; 9] = [
+    pub const ALL: [PlotKind; 8] = [
         PlotKind::Forest,
         PlotKind::Funnel,
         PlotKind::SubgroupForest,
@@ -53,7 +51,6 @@ impl PlotKind {
         PlotKind::LeaveOneOut,
         PlotKind::Baujat,
         PlotKind::SummaryForest,
-        PlotKind::Gosh,
     ];
 
     /// The name used in JSON and by [`FromStr`]: "forest", "subgroupforest" …
@@ -67,7 +64,6 @@ impl PlotKind {
             PlotKind::LeaveOneOut => "leaveoneout",
             PlotKind::Baujat => "baujat",
             PlotKind::SummaryForest => "summaryforest",
-            PlotKind::Gosh => "gosh",
         }
     }
 
@@ -98,7 +94,6 @@ impl PlotKind {
             PlotKind::LeaveOneOut => leave1out::leave1out_svg(report, style),
             PlotKind::Baujat => baujat::baujat_svg(report, style),
             PlotKind::SummaryForest => summary_forest::summary_forest_svg(report, style),
-            PlotKind::Gosh => gosh::gosh_report_svg(report, style),
         }
     }
 }
@@ -155,7 +150,6 @@ pub fn draw<DB: DrawingBackend>(
         PlotKind::LeaveOneOut => leave1out::draw_leave1out(area, report, style),
         PlotKind::Baujat => baujat::draw_baujat(area, report, style),
         PlotKind::SummaryForest => summary_forest::draw_summary_forest(area, report, style),
-        PlotKind::Gosh => gosh::draw_gosh_report(area, report, style),
     }
 }
 
@@ -170,8 +164,7 @@ pub fn size(kind: PlotKind, report: &Report) -> (u32, u32) {
         PlotKind::Funnel
         | PlotKind::Bubble
         | PlotKind::FunnelContours
-        | PlotKind::Baujat
-        | PlotKind::Gosh => {
+        | PlotKind::Baujat => {
             let style = PlotStyle::default();
             (style.width, style.height)
         }

@@ -44,7 +44,7 @@ pub use bubble::{bubble_svg, draw_bubble};
 pub use forest::{draw_forest, forest_size, forest_svg};
 pub use funnel::{draw_funnel, funnel_svg};
 pub use funnel_contours::{draw_funnel_contours, funnel_contours_svg};
-pub use gosh::{draw_gosh, gosh_density, gosh_svg};
+pub use gosh::{draw_gosh, gosh_density, gosh_svg, ReportGosh};
 pub use kind::{draw, size, PlotKind};
 pub use leave1out::{draw_leave1out, leave1out_size, leave1out_svg};
 pub use subgroup_forest::{draw_subgroup_forest, subgroup_forest_size, subgroup_forest_svg};
