@@ -8,6 +8,7 @@ import * as share from './share.js';
 import { fmt, pValue, interval, percentLabel, capitalize, csvText, csvNumber } from './format.js';
 import { SECTIONS, showAnalyses, analysesCsv, modNames, oneNumericModerator } from './analyses.js';
 import { MEDIATION_SECTIONS, showMediation, mediationCsv, studyIntervalColumns, studiesNote } from './mediation.js';
+import { GoshPlot, GOSH_SECTIONS } from './gosh.js';
 import { Engine, SUPERSEDED, compileCore, staleMarker } from './engine.js';
 import { History, Store, bindKeys, stateOf, parseState } from './persist.js';
 import { withCssomStyles } from './csp.js';
@@ -113,6 +114,11 @@ const engine = new Engine({
     showBanner(`The analyses run on this page itself, because ${reason}: with large tables, typing may pause while they compute.`);
   },
 });
+/** The GOSH plot: its fits run in a worker of their own (www/gosh.js). */
+const gosh = new GoshPlot({
+  core, module: compiled, workerSource: inlined?.worker ?? null, call, download,
+  onPanic: (message) => showBanner(restartedText(message)),
+});
 const stale = staleMarker([$('results-heading').closest('section'), $('analyses-panel')], $('computing'));
 const edits = new History();
 const store = new Store();
@@ -148,6 +154,7 @@ function analysisOptions() {
   if (mods.length) o.mods = [...mods];
   if ($('leave1out').checked) o.leave1out = true;
   if ($('bias').checked) o.bias = true;
+  if ($('gosh').checked) o.gosh = true;
   if ($('cumulative').checked) {
     o.cumulative = true;
     if ($('cumulative-by').value) o.cumulative_by = $('cumulative-by').value;
@@ -162,6 +169,7 @@ function setAnalysisControls(o) {
   setMediationControls(o);
   $('leave1out').checked = o.leave1out === true;
   $('bias').checked = o.bias === true;
+  $('gosh').checked = o.gosh === true;
   $('cumulative').checked = o.cumulative === true || text(o.cumulative_by) !== '';
   renderColumnControls(text(o.by), text(o.cumulative_by));
 }
@@ -410,6 +418,7 @@ $('fatal-close').addEventListener('click', () => { $('fatal').hidden = true; });
 
 function showError(error, rowOf) {
   lastReport = null;
+  gosh.hide();
   renderColumnControls($('by').value, $('cumulative-by').value);
   updateRelevance();
   $('results').hidden = true;
@@ -523,11 +532,11 @@ function showReport(report, options, rowOf) {
   }));
 
   // The optional analyses and the mediation parts, and links down to them.
-  const shown = [...showAnalyses(report, options), ...showMediation(report, options)];
+  const shown = [...showAnalyses(report, options), ...showMediation(report, options), ...gosh.show(report, options)];
   if (report.table) linkTableRows(report, options, rowOf);
   const links = $('section-links');
   links.replaceChildren(...(shown.length ? [document.createTextNode('Further down: ')] : []),
-    ...[...SECTIONS, ...MEDIATION_SECTIONS].filter(([id]) => shown.includes(id)).map(([id, , words]) => {
+    ...[...SECTIONS, ...MEDIATION_SECTIONS, ...GOSH_SECTIONS].filter(([id]) => shown.includes(id)).map(([id, , words]) => {
       const a = document.createElement('a');
       a.href = `#${id}`;
       a.dataset.section = id;

@@ -31,6 +31,18 @@ export async function compileCore(inlined) {
   }
 }
 
+/** The blob: URL of the single file's worker script (one per page). */
+let blobUrl = null;
+
+/** Starts www/worker.js, or the single file's worker script (`workerSource`) from a blob: URL. */
+function makeWorker(workerSource, name) {
+  if (workerSource != null) {
+    blobUrl ??= URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
+    return new Worker(blobUrl, { name });
+  }
+  return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
+}
+
 export class Engine {
   /**
    * @param {object} o
@@ -60,7 +72,6 @@ export class Engine {
     this.seq = 0;
     /** Milliseconds the last analysis took in the core (for the docs' figures and the tests). */
     this.lastMs = null;
-    this.blobUrl = null;
     this.#spawn();
   }
 
@@ -98,18 +109,10 @@ export class Engine {
     request?.resolve(SUPERSEDED);
   }
 
-  #makeWorker() {
-    if (this.workerSource != null) {
-      this.blobUrl ??= URL.createObjectURL(new Blob([this.workerSource], { type: 'text/javascript' }));
-      return new Worker(this.blobUrl, { name: 'metapool' });
-    }
-    return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'metapool' });
-  }
-
   async #spawn() {
     let worker;
     try {
-      worker = this.#makeWorker();
+      worker = makeWorker(this.workerSource, 'metapool');
     } catch (e) {
       this.#fallback(`this browser could not start a background worker (${e?.message ?? e})`);
       return;
@@ -229,6 +232,176 @@ export class Engine {
     this.current = request;
     request.sent = performance.now();
     this.worker.postMessage({ type: 'analyze', id: request.id, doc: request.doc });
+  }
+}
+
+/** Resolution of a GOSH run that was cancelled or replaced by a newer one. */
+export const CANCELLED = Object.freeze({ cancelled: true });
+
+/**
+ * Runs the GOSH plot's fits in a worker of their own (www/worker.js, started when first needed),
+ * so that a run of a million subsets never holds up an analysis: the analyses keep their worker.
+ * One run at a time: a new run, cancel() or stop() ends the one before (the worker drops it
+ * between two chunks of about 50 ms). The worker reports progress after each chunk. A panic ends
+ * the worker; a fresh one tries the run once more, and a second panic is the run's error. Where no
+ * worker can start, `runOnPage` fits on the main thread (in short chunks). No statistics here.
+ */
+export class GoshRunner {
+  /**
+   * @param {object} o
+   * @param {Promise<WebAssembly.Module>} o.module the compiled core
+   * @param {string | null} o.workerSource as Engine's
+   * @param {(report: object, onProgress: Function, wanted: () => boolean) => Promise<{density, ms} | {error}>} o.runOnPage
+   *   the fallback: the run on the main thread
+   * @param {(message: string) => void} o.onPanic the core panicked; its worker was replaced
+   */
+  constructor({ module, workerSource = null, runOnPage, onPanic }) {
+    this.module = module;
+    this.workerSource = workerSource;
+    this.runOnPage = runOnPage;
+    this.onPanic = onPanic;
+    /** "worker", or "page" where no worker starts. */
+    this.mode = 'worker';
+    this.worker = null;
+    this.ready = false;
+    /** The run wanted now: {id, report, onProgress, resolve, tries}. */
+    this.job = null;
+    this.seq = 0;
+  }
+
+  /**
+   * Fits the GOSH subsets of `report`, calling `onProgress({done, total})` as it goes. Resolves
+   * to {density, ms}, {error: {message}} or CANCELLED. Never rejects.
+   */
+  run(report, onProgress) {
+    this.cancel();
+    return new Promise((resolve) => {
+      this.job = { id: ++this.seq, report, onProgress, resolve, tries: 0 };
+      this.#send();
+    });
+  }
+
+  /** Stops the run (if any); the worker stays for the next one. */
+  cancel() {
+    const job = this.job;
+    if (!job) return;
+    this.job = null;
+    if (this.ready) this.worker.postMessage({ type: 'gosh-cancel', id: job.id });
+    job.resolve(CANCELLED);
+  }
+
+  /** Stops the run and ends the worker, which gives its memory back (46 MB of fits at k = 20). */
+  stop() {
+    this.cancel();
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = false;
+  }
+
+  get running() {
+    return this.job != null;
+  }
+
+  #send() {
+    const job = this.job;
+    if (!job) return;
+    if (this.mode === 'page') {
+      const wanted = () => this.job === job;
+      this.runOnPage(job.report, (p) => { if (wanted()) job.onProgress(p); }, wanted).then((result) => {
+        if (wanted()) this.#finish(result);
+      });
+      return;
+    }
+    if (!this.worker) {
+      this.#spawn();
+      return;
+    }
+    if (this.ready) this.worker.postMessage({ type: 'gosh', id: job.id, report: job.report });
+  }
+
+  #finish(result) {
+    const job = this.job;
+    this.job = null;
+    job.resolve(result);
+  }
+
+  async #spawn() {
+    let worker;
+    try {
+      worker = makeWorker(this.workerSource, 'metapool-gosh');
+    } catch {
+      this.#fallback();
+      return;
+    }
+    this.worker = worker;
+    this.ready = false;
+    worker.addEventListener('message', (e) => this.#onMessage(worker, e.data));
+    worker.addEventListener('error', (e) => {
+      e.preventDefault();
+      this.#onCrash(worker, e.message || 'the worker stopped');
+    });
+    worker.addEventListener('messageerror', () => this.#onCrash(worker, 'a message could not be read'));
+    const timer = setTimeout(() => {
+      if (this.worker === worker && !this.ready) this.#onCrash(worker, 'the worker did not start');
+    }, START_TIMEOUT_MS);
+    worker.addEventListener('message', (e) => { if (e.data?.type === 'ready') clearTimeout(timer); });
+    let module;
+    try {
+      module = await this.module;
+    } catch {
+      clearTimeout(timer);
+      return; // the page reports that the core could not load
+    }
+    if (this.worker === worker) worker.postMessage({ type: 'init', module });
+  }
+
+  #fallback() {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = false;
+    this.mode = 'page';
+    this.#send();
+  }
+
+  #onMessage(worker, m) {
+    if (worker !== this.worker || m == null) return;
+    const job = this.job;
+    if (m.type === 'ready') {
+      this.ready = true;
+      this.#send();
+    } else if (m.type === 'failed') {
+      this.#fallback();
+    } else if (m.type === 'gosh-progress' && job?.id === m.id) {
+      job.onProgress({ done: m.done, total: m.total });
+    } else if (m.type === 'gosh-result' && job?.id === m.id) {
+      this.#finish(m.error ? { error: m.error } : { density: m.density, ms: m.ms });
+    } else if (m.type === 'panic') {
+      this.#onCrash(worker, m.message, m.id);
+    }
+  }
+
+  /** The worker panicked or died: a fresh one, and the run once more (a second time: an error). */
+  #onCrash(worker, message, id = null) {
+    if (worker !== this.worker) return;
+    if (!this.ready) {
+      this.#fallback();
+      return;
+    }
+    this.worker.terminate();
+    this.worker = null;
+    this.ready = false;
+    this.onPanic(message);
+    const job = this.job;
+    if (!job || (id != null && id !== job.id)) {
+      this.#send();
+      return;
+    }
+    if (job.tries === 0) {
+      job.tries = 1;
+      this.#send();
+    } else {
+      this.#finish({ error: { message: `internal error: ${message}`, row: null, column: null } });
+    }
   }
 }
 

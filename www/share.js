@@ -22,7 +22,7 @@ const OPTION_TYPES = { method: 'string', ci: 'string', level: 'number', ci_level
 const ANALYSIS_TYPES = {
   by: 'string', mods: 'columns', leave1out: 'boolean', cumulative: 'boolean', cumulative_by: 'string', bias: 'boolean',
   mediation: 'string', ie_se: 'string', mc_draws: 'whole number', seed: 'whole number', ci_se_rule: 'string',
-  table: 'columns', rounding: 'boolean', reported: 'string',
+  table: 'columns', rounding: 'boolean', reported: 'string', gosh: 'boolean',
   // A published result to reproduce, and another program's defaults by its code.
   reproduce: 'string', preset: 'string',
 };

@@ -1,14 +1,25 @@
 // The analysis worker: runs the Rust core's analyze() off the page's main thread, so that typing
 // never waits for a large analysis. It is a thin relay: a document in, a report (or the core's
 // error, or a panic's message) out. www/engine.js starts it, feeds it and restarts it.
+// The GOSH plot's fits run in a second instance of this worker (GoshRunner in www/engine.js), in
+// chunks of about 50 ms, each followed by a progress message and a look at the message queue, so
+// that a cancel or a newer run is heard at once; only the small binned density goes back.
 //
 // Messages in:  {type: "init", module}   module: a compiled WebAssembly.Module of the core
 //               {type: "analyze", id, doc}
+//               {type: "gosh", id, report}   fit the GOSH subsets of this report (drops any older run)
+//               {type: "gosh-cancel", id}
 // Messages out: {type: "ready"} | {type: "failed", message}
 //               {type: "result", id, report, ms} | {type: "result", id, error: {message, row, column}, ms}
+//               {type: "gosh-progress", id, done, total}
+//               {type: "gosh-result", id, density, ms} | {type: "gosh-result", id, error, ms}
 //               {type: "panic", id, message}   (the instance is unusable: the page restarts the worker)
 
 import * as core from '../pkg/metapool.js';
+import { stepInChunks } from './steps.js';
+
+/** Work between two progress messages of a GOSH run (ms). */
+const GOSH_CHUNK_MS = 50;
 
 let started = null;
 
@@ -20,20 +31,64 @@ function errorOf(e) {
   return { message: String(e), row: null, column: null };
 }
 
+/** A Rust panic's message (the hook in crate/src/wasm.rs left it on the global object), or null. */
+function panicOf(e) {
+  if (!(e instanceof WebAssembly.RuntimeError)) return null;
+  const message = self.metapoolPanic || e.message;
+  delete self.metapoolPanic;
+  return message;
+}
+
 function analyze(id, doc) {
   const t0 = performance.now();
   try {
     const report = core.analyze(doc);
     return { type: 'result', id, report, ms: performance.now() - t0 };
   } catch (e) {
-    if (e instanceof WebAssembly.RuntimeError) {
-      // A Rust panic: the hook in crate/src/wasm.rs left its message on the global object.
-      const message = self.metapoolPanic || e.message;
-      delete self.metapoolPanic;
-      return { type: 'panic', id, message };
-    }
+    const panic = panicOf(e);
+    if (panic != null) return { type: 'panic', id, message: panic };
     return { type: 'result', id, error: errorOf(e), ms: performance.now() - t0 };
   }
+}
+
+/** Id of the GOSH run wanted now (null: none). */
+let goshId = null;
+
+/** Lets the messages that came meanwhile (a cancel, a newer run) be handled. */
+function pause() {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+async function gosh(id, report) {
+  goshId = id;
+  const t0 = performance.now();
+  let run = null;
+  try {
+    run = new core.GoshRun(report);
+    const finished = await stepInChunks(run, {
+      chunkMs: GOSH_CHUNK_MS,
+      onProgress: (p) => self.postMessage({ type: 'gosh-progress', id, done: p.done, total: p.total }),
+      pause,
+      wanted: () => goshId === id,
+    });
+    if (finished) self.postMessage({ type: 'gosh-result', id, density: run.density(), ms: performance.now() - t0 });
+  } catch (e) {
+    const panic = panicOf(e);
+    if (panic != null) {
+      self.postMessage({ type: 'panic', id, message: panic });
+      return; // the instance is gone: nothing to free
+    }
+    self.postMessage({ type: 'gosh-result', id, error: errorOf(e), ms: performance.now() - t0 });
+  }
+  run?.free();
+  if (goshId === id) goshId = null;
 }
 
 self.addEventListener('message', async (event) => {
@@ -46,5 +101,11 @@ self.addEventListener('message', async (event) => {
   } else if (m?.type === 'analyze') {
     await started;
     self.postMessage(analyze(m.id, m.doc));
+  } else if (m?.type === 'gosh') {
+    goshId = m.id;
+    await started;
+    if (goshId === m.id) gosh(m.id, m.report);
+  } else if (m?.type === 'gosh-cancel') {
+    if (goshId === m.id) goshId = null;
   }
 });

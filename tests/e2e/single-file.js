@@ -3,7 +3,8 @@
 // inline module script, each module wrapped in a function that returns its exports; the CSS goes
 // into a <style>; the wasm and the example CSVs go in as base64 and text. The Content-Security-
 // Policy allows exactly these inline blocks by their SHA-256 hashes. The analysis worker (the core's
-// glue and www/worker.js) goes in as the text of one classic script, started from a blob: URL.
+// glue, www/steps.js and www/worker.js) goes in as the text of one classic script, started from a
+// blob: URL (the analyses' worker and the GOSH plot's worker both run it).
 //   node tests/e2e/single-file.js <dist dir>
 // The modules must keep to the plain forms this understands: `export function|class|const|let
 // NAME`, `export { a, b as c };` and `import … from './x.js'` on one line.
@@ -23,6 +24,8 @@ const MODULES = [
   ['www/analyses.js', '__m_analyses'],
   ['www/mediation.js', '__m_mediation'],
   ['www/engine.js', '__m_engine'],
+  ['www/steps.js', '__m_steps'],
+  ['www/gosh.js', '__m_gosh'],
   ['www/persist.js', '__m_persist'],
   ['www/csp.js', '__m_csp'],
   ['www/reproduce.js', '__m_reproduce'],
@@ -30,7 +33,7 @@ const MODULES = [
   ['www/app.js', '__m_app'],
 ];
 /** The analysis worker, started from a blob: URL as one classic script (www/engine.js). */
-const WORKER_MODULES = ['pkg/metapool.js', 'www/worker.js'];
+const WORKER_MODULES = ['pkg/metapool.js', 'www/steps.js', 'www/worker.js'];
 const varOf = new Map([...MODULES, ['www/worker.js', '__m_worker']]);
 
 function bundleModule(file) {
