@@ -488,6 +488,9 @@ function showReport(report, options, rowOf) {
     ['Q (heterogeneity test)', fmt(o.Q), '', `Cochran's Q, df = ${o.Q_df}, p ${pValue(o.Q_p) === '< 0.0001' ? '< 0.0001' : '= ' + pValue(o.Q_p)}`],
   ];
   fillTable($('results-table'), rows, [false, true, true, false]);
+  // When a result reached the screen (read by ./build.sh bench, tests/e2e/bench.mjs).
+  performance.clearMarks('metapool:result');
+  performance.mark('metapool:result');
 
   // The studies, with the intervals of a·b of studies given by their paths.
   $('study-ci-head').textContent = `${pct} CI`;
@@ -653,6 +656,7 @@ function drawPlot(p) {
   if (!lastReport) return;
   const dpr = printDpr ?? (window.devicePixelRatio || 1);
   const canvas = $(p.kind);
+  const start = performance.now();
   try {
     plotProblem(canvas, null);
     const width = Math.max(p.minWidth, Math.floor(canvas.parentElement.clientWidth));
@@ -662,6 +666,9 @@ function drawPlot(p) {
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
     call(core.draw_plot, canvas, lastReport, p.kind, dpr);
+    // How long the drawing took, and when it was done (tests/e2e/bench.mjs).
+    performance.clearMeasures(`metapool:draw:${p.kind}`);
+    performance.measure(`metapool:draw:${p.kind}`, { start });
   } catch (e) {
     plotProblem(canvas, e instanceof Panic ? `internal error: ${e.message}` : e?.message ?? String(e));
   }
