@@ -239,6 +239,30 @@ fn optional<T>(result: Result<T, Error>, warnings: &mut Vec<String>) -> Result<O
     }
 }
 
+/// Pools effects and sampling variances given as arrays, without a table: the report's `overall`
+/// under the model `options` say (method, ci, level; the options about reading a table and the
+/// further analyses do not apply). For large k: no text to read, no row per study.
+///
+/// # Errors
+/// As [`analyze`]: bad options, unequal lengths, invalid effects or variances (row = position
+/// from 1), or an estimator that fails.
+///
+/// # Example
+/// ```
+/// let o = metapool::pool(&[0.1, 0.5, 0.9], &[0.01, 0.02, 0.03], &Default::default()).unwrap();
+/// assert_eq!((o.k, o.method.as_str()), (3, "REML"));
+/// ```
+pub fn pool(yi: &[f64], vi: &[f64], options: &Options) -> Result<report::Overall, Error> {
+    if yi.len() != vi.len() {
+        return Err(Error::MissingColumns {
+            message: format!("{} effects but {} sampling variances: give one variance per effect", yi.len(), vi.len()),
+        });
+    }
+    let settings = options.validate()?;
+    let studies = Studies::from_effects(yi, vi)?;
+    Ok(report::Overall::from_fit(&model::fit(&studies, &settings.model)?))
+}
+
 /// Runs an analysis: reads the data, fits the model, builds the report.
 ///
 /// # Errors

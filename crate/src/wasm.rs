@@ -7,6 +7,10 @@
 //!   level?, ci_level_in?, roles?, by?, mods?, leave1out?, bias?, cumulative?, cumulative_by?}}`
 //!   (docs/api.md); returns the report exactly as the CLI's `--json` prints it (maps are plain
 //!   objects, missing values `null`).
+//! - `pool(yi, vi, options?)`: effects and sampling variances as arrays of numbers (or
+//!   Float64Arrays) of equal length, `options` as a document's `{method?, ci?, level?}`; returns
+//!   the report's `overall` object for them (no table to read, no row per study: for large k,
+//!   e.g. simulations; `./build.sh bench` times k = 10⁶ with it). Errors as `analyze`.
 //! - `draw_forest(canvas, report, dpr)`, `draw_funnel(canvas, report, dpr)`: draw the report
 //!   `analyze` returned on an `HTMLCanvasElement` whose `width`/`height` are in device pixels
 //!   (CSS size × `dpr`). Fit once, then plot the result: no plot call re-runs the analysis.
@@ -62,6 +66,20 @@ pub fn start() {
 #[wasm_bindgen]
 pub fn analyze(doc: JsValue) -> Result<JsValue, JsValue> {
     to_js(&report_of(doc)?)
+}
+
+/// Pools effects and sampling variances given as arrays, without a table: the report's
+/// `overall` (see the module docs).
+#[wasm_bindgen]
+pub fn pool(yi: Vec<f64>, vi: Vec<f64>, options: JsValue) -> Result<JsValue, JsValue> {
+    let options: crate::Options = if options.is_undefined() || options.is_null() {
+        Default::default()
+    } else {
+        serde_wasm_bindgen::from_value(options)
+            .map_err(|e| into_error(format_args!("the options are not valid: {e}"), None, None))?
+    };
+    let overall = crate::pool(&yi, &vi, &options).map_err(|e| into_error(&e, e.row(), e.column()))?;
+    to_js(&overall)
 }
 
 /// The analysis as an R script using metafor: document in, the script's text out.
@@ -368,6 +386,24 @@ mod tests {
         assert_eq!(a, b);
         assert!(get(&overall, "df").is_null());
         assert!(get(&get(&report, "columns"), "0").is_object());
+    }
+
+    #[wasm_bindgen_test]
+    fn pool_gives_the_overall_row_of_arrays() {
+        let options = js_sys::JSON::parse(r#"{"method": "DL"}"#).unwrap();
+        let overall = pool(vec![0.1, 0.5, 0.9], vec![0.01, 0.02, 0.03], options).expect("a result");
+        let expected = crate::pool(&[0.1, 0.5, 0.9], &[0.01, 0.02, 0.03], &crate::Options {
+            method: Some("DL".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(get(&overall, "estimate").as_f64(), Some(expected.estimate));
+        assert_eq!(get(&overall, "method").as_string().as_deref(), Some("DL"));
+        assert!(pool(vec![0.1, 0.5], vec![0.01, 0.02], JsValue::UNDEFINED).is_ok());
+        let error = pool(vec![0.1, 0.5], vec![0.01], JsValue::UNDEFINED).unwrap_err();
+        assert!(get(&error, "message").as_string().unwrap().contains("2 effects but 1"));
+        let error = pool(vec![0.1, 0.5], vec![0.01, -1.0], JsValue::UNDEFINED).unwrap_err();
+        assert_eq!(get(&error, "row").as_f64(), Some(2.0));
     }
 
     #[wasm_bindgen_test]
