@@ -158,7 +158,10 @@ case "$cmd" in
     cargo bench --bench figures
     log "benches/cli_vs_metafor.sh (whole-process CLI and GOSH beside R's metafor, when installed)"
     bash benches/cli_vs_metafor.sh
-    log "page figures (headless Chromium): not measured here yet, see docs/performance.md"
+    build_dist
+    ensure_chromium
+    log "tests/e2e/bench.mjs (page figures in headless Chromium: bytes, cold load, edit latency, k = 10^6 and Monte Carlo in wasm, beside the budgets)"
+    node "$E2E/bench.mjs"
     ;;
   *)
     echo "usage: ./build.sh test|serve|dist|bench" >&2
