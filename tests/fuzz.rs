@@ -274,7 +274,11 @@ fn tiny_and_huge_numbers_are_refused_with_the_row() {
         ("yi,sei\n0.1,1e-150\n0.2,0.1\n", "BadVariance"),
         ("yi,vi\n0.1,1e101\n0.2,0.1\n", "BadVariance"),
         ("yi,vi\n1e200,1\n1.0000001e200,1\n", "EffectTooLarge"),
-        ("a,sa,b,sb\n4e-101,2e-101,0.1,0.2\n0.3,0.1,0.2,0.1\n", "BadVariance"),
+        ("a,sa,b,sb\n4e-101,2e-101,0.1,0.2\n0.3,0.1,0.2,0.1\n", "OutOfRange"),
+        // Found: a tiny a with sb = 1e308 gave a·sb underflowing to a usable variance, and the
+        // distribution-of-the-product interval then searched for minutes (a hang).
+        ("a,sa,b,sb\n1.75e-183,0.23,0.12,1e308\n0.3,0.1,0.2,0.1\n", "OutOfRange"),
+        ("yi,vi,a,sa,b,sb\n0.1,0.01,1e60,0.1,0.2,0.1\n0.3,0.02,0.3,0.1,0.2,0.1\n", "OutOfRange"),
     ];
     for (data, kind) in cases {
         for leave1out in [false, true] {

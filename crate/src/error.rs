@@ -39,6 +39,9 @@ pub enum Error {
     BadVariance { row: usize, value: f64 },
     /// An effect larger in size than [`crate::studies::MAX_EFFECT`].
     EffectTooLarge { row: usize, value: f64 },
+    /// A path (`a`, `b`) or its standard error (`sa`, `sb`) outside the range metapool works
+    /// with ([`crate::input::PATH_LIMIT`]).
+    OutOfRange { row: usize, column: String, value: String, range: String },
     /// Every data row was skipped for empty cells.
     NoStudies,
     /// An option has a value that is not one of the allowed ones.
@@ -53,6 +56,8 @@ pub enum Error {
     UnknownColumn { option: String, name: String, available: String },
     /// Moderators that are linear combinations of each other (or constant).
     Collinear { names: String },
+    /// A statistic the data leave undefined (metafor prints NA), with the reason.
+    Undefined { what: String, why: String },
     /// Too few studies for the requested model.
     TooFewStudies { k: usize, needed: usize, what: String },
     /// A published result (`reproduce`) that cannot be read as an estimate with its limits.
@@ -72,7 +77,8 @@ impl Error {
             | Error::EstimateOutsideCi { row, .. }
             | Error::BadCovariance { row, .. }
             | Error::BadVariance { row, .. }
-            | Error::EffectTooLarge { row, .. } => Some(*row),
+            | Error::EffectTooLarge { row, .. }
+            | Error::OutOfRange { row, .. } => Some(*row),
             _ => None,
         }
     }
@@ -83,6 +89,7 @@ impl Error {
             Error::NotANumber { column, .. }
             | Error::NotFinite { column, .. }
             | Error::NotPositive { column, .. }
+            | Error::OutOfRange { column, .. }
             | Error::BadCovariance { column, .. }
             | Error::DuplicateColumn { column, .. } => Some(column),
             _ => None,
@@ -136,6 +143,11 @@ impl fmt::Display for Error {
                 f,
                 "row {row}: the sampling variance works out as {value:e}, outside the range metapool works with (1e-100 to 1e100, a standard error from 1e-50 to 1e50); rescale the effects (for example change units)"
             ),
+            Error::OutOfRange { row, column, value, range } => write!(
+                f,
+                "row {row}, column {column}: '{value}' is outside the range metapool works with ({range}); rescale the effects (for example change units)"
+            ),
+            Error::Undefined { what, why } => write!(f, "{what} is undefined: {why}"),
             Error::EffectTooLarge { row, value } => write!(
                 f,
                 "row {row}: the effect works out as {value:e}, larger in size than metapool works with (1e100); rescale the effects (for example change units)"
@@ -178,7 +190,7 @@ impl fmt::Display for Error {
             ),
             Error::Numerical { what } => write!(
                 f,
-                "the numbers are too extreme to compute {what}; rescale the effects (for example change units)"
+                "the numbers are too extreme to compute {what}: rescale the effects (for example change units), or check for a study whose variance is millions of times smaller than the others'"
             ),
         }
     }

@@ -424,7 +424,7 @@ pub fn leave_one_out(
                 q,
                 df,
                 p: Some(dist::pchisq_upper(q, df as f64)),
-                typical_v: Some(df as f64 / zero.trace_p()),
+                typical_v: Some(crate::heterogeneity::typical_v(df, zero.trace_p())?),
             };
             (loo.tau2(settings.method, i, &zero, full.tau2.value)?, q)
         };

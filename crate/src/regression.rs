@@ -176,7 +176,8 @@ pub fn design(studies: &Studies, mods: &[String]) -> Result<ModeratorDesign, Err
 /// Fits the meta-regression of the studies on the moderator columns `mods`.
 ///
 /// # Errors
-/// As [`design`]; [`Error::TooFewStudies`] when k ≤ p; estimator failures.
+/// As [`design`]; [`Error::TooFewStudies`] when k ≤ p; [`Error::Undefined`] under Knapp–Hartung
+/// when the effects fit the moderators exactly; estimator failures.
 pub fn fit(studies: &Studies, mods: &[String], settings: &Settings) -> Result<Regression, Error> {
     let ModeratorDesign { design, names, used, warnings } = design(studies, mods)?;
     let k = used.len();
@@ -195,7 +196,14 @@ pub fn fit(studies: &Studies, mods: &[String], settings: &Settings) -> Result<Re
     let hksj = settings.ci == CiType::Hksj;
     if hksj {
         let rss = wls.rss();
-        vb *= if rss <= f64::EPSILON { 0.0 } else { rss / df as f64 };
+        if rss <= f64::EPSILON {
+            // s² = 0: every SE is 0 and every t statistic 0/0 or infinite (metafor prints NA).
+            return Err(Error::Undefined {
+                what: "the Knapp–Hartung test of this meta-regression".into(),
+                why: "the effects lie exactly on the fitted line, so every standard error is 0; use the z test".into(),
+            });
+        }
+        vb *= rss / df as f64;
     }
     let crit = if hksj { dist::qt_upper(alpha / 2.0, df as f64) } else { dist::qnorm_upper(alpha / 2.0) };
     let coefficients = names

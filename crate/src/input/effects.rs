@@ -9,6 +9,11 @@ use crate::mediation::per_study::Paths;
 use crate::studies::Source;
 use statrs::distribution::{ContinuousCDF, Normal};
 
+/// The largest path `a` or `b` in size, and the range of their standard errors `sa`, `sb`
+/// (1/`PATH_LIMIT` to `PATH_LIMIT`): so that a·b, a·s_b and b·s_a, and their squares, stay
+/// within the effects and variances [`crate::Studies`] accepts.
+pub const PATH_LIMIT: f64 = 1e50;
+
 /// What became of a data row.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outcome {
@@ -75,6 +80,20 @@ pub(crate) fn row_effect(
             &headers[j],
             &row.cells[j],
         )?;
+    }
+    // Paths and their standard errors within range, used or not (the pooled paths read them).
+    let paths = [(layout.a, false), (layout.b, false), (layout.sa, true), (layout.sb, true)];
+    for (j, se) in paths.into_iter().filter_map(|(j, se)| Some((j?, se))) {
+        let Some(x) = values[j] else { continue };
+        let outside = if se { x > 0.0 && !(1.0 / PATH_LIMIT..=PATH_LIMIT).contains(&x) } else { x.abs() > PATH_LIMIT };
+        if outside {
+            return Err(Error::OutOfRange {
+                row: n,
+                column: headers[j].clone(),
+                value: row.cells[j].clone(),
+                range: if se { "standard errors from 1e-50 to 1e50".into() } else { "paths up to 1e50 in size".into() },
+            });
+        }
     }
     let value = |column: Option<usize>| column.and_then(|j| values[j]);
     let positive = |j: usize, x: f64| {
@@ -438,10 +457,18 @@ mod tests {
             run("yi,sei", "1,1e-200"),
             Err(Error::BadVariance { row: 7, value: 0.0 })
         );
-        assert!(matches!(
+        // Paths beyond 1e50 (or SEs outside 1e-50 to 1e50) are refused before a·b is formed.
+        assert_eq!(
             run("a,sa,b,sb", "1e200,1,1e200,1"),
-            Err(Error::Numerical { .. })
-        ));
+            Err(Error::OutOfRange {
+                row: 7,
+                column: "a".into(),
+                value: "1e200".into(),
+                range: "paths up to 1e50 in size".into()
+            })
+        );
+        assert!(matches!(run("a,sa,b,sb", "0.1,1,0.2,1e-51"), Err(Error::OutOfRange { .. })));
+        assert!(run("a,sa,b,sb", "1e50,1e-50,-1e50,1e50").is_ok());
         assert!(matches!(
             run("yi,lower,upper", "0,-1e308,1e308"),
             Err(Error::BadVariance { .. })

@@ -12,6 +12,7 @@ mod table;
 pub use columns::detect_role;
 pub use number::{parse_number, NumberCell};
 pub(crate) use effects::ci_z;
+pub use effects::PATH_LIMIT;
 
 use crate::error::Error;
 use crate::mediation::per_study::IeSe;

@@ -81,7 +81,8 @@ pub fn mean(paths: &Paths) -> f64 {
 /// The product's exact standard deviation √(a²s_b² + b²s_a² + 2abc + s_a²s_b² + c²).
 pub fn sd(paths: &Paths) -> f64 {
     let Paths { a, sa, b, sb, cov_ab: c } = *paths;
-    (a * a * sb * sb + b * b * sa * sa + 2.0 * a * b * c + sa * sa * sb * sb + c * c).sqrt()
+    let (asb, bsa, sasb) = (a * sb, b * sa, sa * sb);
+    (asb * asb + bsa * bsa + 2.0 * a * b * c + sasb * sasb + c * c).sqrt()
 }
 
 /// F(t) = P(XY ≤ t) (see the module documentation).

@@ -111,10 +111,12 @@ impl Paths {
     /// The variance of a·b by `se` (see the module documentation).
     pub fn variance(&self, se: IeSe) -> f64 {
         let Paths { a, sa, b, sb, cov_ab: c } = *self;
-        let first = a * a * sb * sb + b * b * sa * sa + 2.0 * a * b * c;
+        // Products before squares: (a·s_b)² keeps a tiny a with a large s_b from underflowing.
+        let (asb, bsa) = (a * sb, b * sa);
+        let first = asb * asb + bsa * bsa + 2.0 * a * b * c;
         match se {
             IeSe::Sobel => first,
-            IeSe::Aroian => first + sa * sa * sb * sb + c * c,
+            IeSe::Aroian => first + (sa * sb) * (sa * sb) + c * c,
         }
     }
 }
