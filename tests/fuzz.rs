@@ -95,7 +95,14 @@ impl Tally {
         }
         match result {
             Ok(Verdict::Report { .. }) => self.reports += 1,
-            Ok(Verdict::Error { kind, .. }) => *self.errors.entry(kind).or_default() += 1,
+            Ok(Verdict::Error { kind, .. }) => {
+                // METAPOOL_FUZZ_SAVE_KIND=NotConverged keeps the first documents of that error kind.
+                let count = self.errors.entry(kind.clone()).or_default();
+                *count += 1;
+                if *count <= 20 && std::env::var("METAPOOL_FUZZ_SAVE_KIND").is_ok_and(|k| k == kind) {
+                    save_failure(&format!("{kind} {label}"), doc);
+                }
+            }
             Err(failure) => {
                 let saved = save_failure(label, doc);
                 self.failures.push(format!(

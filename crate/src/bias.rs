@@ -238,13 +238,22 @@ pub fn small_study_effects(studies: &Studies, settings: &Settings) -> Result<Bia
         );
     }
 
-    let trimfill = trim_and_fill(studies, settings, identical)?;
-    if trimfill.is_none() {
-        warnings.push(
-            "Every study has (almost) the same standard error, so trim and fill cannot choose a side of the funnel plot (metafor stops here)."
-                .to_string(),
-        );
-    }
+    let trimfill = match trim_and_fill(studies, settings, identical) {
+        Ok(Some(t)) => Some(t),
+        Ok(None) => {
+            warnings.push(
+                "Every study has (almost) the same standard error, so trim and fill cannot choose a side of the funnel plot (metafor stops here)."
+                    .to_string(),
+            );
+            None
+        }
+        // metafor stops here too; the other small-study methods still stand.
+        Err(e @ (Error::NotConverged { .. } | Error::Numerical { .. })) => {
+            warnings.push(format!("Trim and fill is left empty: {e}."));
+            None
+        }
+        Err(e) => return Err(e),
+    };
 
     let (failsafe, warning) = fail_safe_n(y, v)?;
     warnings.extend(warning);

@@ -139,7 +139,29 @@ pub struct Fit {
 pub fn fit(studies: &Studies, settings: &Settings) -> Result<Fit, Error> {
     let design = Design::intercept(studies.k());
     let problem = Problem { y: studies.yi(), v: studies.vi(), design: &design };
-    fit_problem(&problem, settings)
+    let mut fit = fit_problem(&problem, settings)?;
+    fit.warnings.extend(variance_ratio_warning(studies));
+    Ok(fit)
+}
+
+/// Above this ratio of the largest to the smallest sampling variance metafor warns that its
+/// results may be unstable (`rma.uni`: "Ratio of largest to smallest sampling variance extremely
+/// large").
+pub const VARIANCE_RATIO_WARNING: f64 = 1e7;
+
+/// A warning when one study's variance is more than [`VARIANCE_RATIO_WARNING`] times smaller
+/// than another's: that study all but decides the common-effect estimate.
+fn variance_ratio_warning(studies: &Studies) -> Option<String> {
+    let v = studies.vi();
+    let smallest = (0..v.len()).fold(0, |best, i| if v[i] < v[best] { i } else { best });
+    let largest = v.iter().copied().fold(0.0, f64::max);
+    (largest >= VARIANCE_RATIO_WARNING * v[smallest]).then(|| {
+        format!(
+            "The largest sampling variance is {:.1e} times the smallest (row {}): that study dominates the weights (metafor warns that results may then be unstable); check that variance.",
+            largest / v[smallest],
+            studies.rows()[smallest]
+        )
+    })
 }
 
 /// Fits the intercept-only model to a problem (effects, variances, design).

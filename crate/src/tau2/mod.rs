@@ -296,11 +296,29 @@ impl At<'_> {
 
 /// Fisher scoring as metafor runs it for ML, REML and EB: start at the Hedges estimate
 /// (truncated at 0), add `step(τ²)` until the change is negligible, never going below 0.
+///
+/// When the full steps do not converge (they can oscillate when the variances differ by many
+/// orders of magnitude), the iteration is restarted with half steps and then quarter steps:
+/// metafor's own remedy (`control = list(stepadj = 0.5)`, help(rma)). Converging data never
+/// reach the restart, so their results are unchanged; `iterations` counts every step taken.
 fn fisher_scoring(method: Method, data: &Data, step: impl Fn(&At) -> f64) -> Result<Tau2, Error> {
+    let mut taken = 0;
+    for stepadj in [1.0, 0.5, 0.25] {
+        match scoring(method, data, &step, stepadj) {
+            Ok(t) => return Ok(Tau2 { value: t.value, iterations: taken + t.iterations }),
+            Err(Error::NotConverged { .. }) => taken += MAX_ITERATIONS,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::NotConverged { method: method.name().into(), iterations: taken })
+}
+
+/// Fisher scoring with steps multiplied by `stepadj`.
+fn scoring(method: Method, data: &Data, step: &impl Fn(&At) -> f64, stepadj: f64) -> Result<Tau2, Error> {
     let scale = data.scale();
     let mut tau2 = he::tau2(data)?.value;
     for iteration in 1..=MAX_ITERATIONS {
-        let adj = step(&data.at(tau2)?);
+        let adj = stepadj * step(&data.at(tau2)?);
         if !adj.is_finite() {
             return Err(Error::Numerical { what: format!("tau^2 ({})", method.name()) });
         }
