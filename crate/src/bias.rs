@@ -563,7 +563,10 @@ fn trim_and_fill(studies: &Studies, settings: &Settings, identical: bool) -> Res
         .collect();
     let yi: Vec<f64> = y.iter().copied().chain(filled.iter().map(|f| f.yi)).collect();
     let vi: Vec<f64> = v.iter().copied().chain(filled.iter().map(|f| f.vi)).collect();
-    let all = Studies::from_effects(&yi, &vi)?;
+    // Mirrored effects can leave the accepted range (2μ̂ − yᵢ for yᵢ near 1e100): the caller
+    // then leaves trim and fill empty with this reason rather than name a row that is not data.
+    let all = Studies::from_effects(&yi, &vi)
+        .map_err(|_| Error::Numerical { what: "trim and fill (its filled studies lie beyond the accepted range)".into() })?;
     let fit = model::fit(&all, settings)?;
     let missing = || Error::Numerical { what: "the trim-and-fill estimate".into() };
     let se = fit.pooled.se.ok_or_else(missing)?;

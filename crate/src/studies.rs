@@ -118,7 +118,9 @@ impl Studies {
             if yi[i].abs() > MAX_EFFECT {
                 return Err(Error::EffectTooLarge { row: rows[i], value: yi[i] });
             }
-            if !(vi[i] >= VARIANCE_RANGE.0 && vi[i] <= VARIANCE_RANGE.1) {
+            // A few ulps of slack, so that a standard error of exactly 1e-50 or 1e50 passes.
+            let slack = 1.0 + 4.0 * f64::EPSILON;
+            if !(vi[i] * slack >= VARIANCE_RANGE.0 && vi[i] <= VARIANCE_RANGE.1 * slack) {
                 return Err(Error::BadVariance { row: rows[i], value: vi[i] });
             }
         }

@@ -18,5 +18,5 @@ use crate::error::Error;
 pub(super) fn tau2(data: &Data) -> Result<Tau2, Error> {
     let k = data.k() as f64;
     let df = data.df() as f64;
-    fisher_scoring(Method::EB, data, |fit| (fit.rss() * k / df - k) / fit.sum_w())
+    fisher_scoring(Method::EB, data, |fit| fit.eb_step(k, df))
 }

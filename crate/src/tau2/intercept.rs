@@ -12,7 +12,8 @@
 //! The traces are sums of positive terms (no difference of large numbers), as in `wls.rs`.
 //!
 //! # Numerics
-//! - The data are taken divided by c, a power of two near √(max vᵢ) (as in
+//! - The data are taken divided by c, a power of two near √(max vᵢ) or the effects' range
+//!   if that is larger ([`scale_of`], as in
 //!   [`crate::tau2::estimate`]): yᵢ/c and vᵢ/c², formed on the fly; dividing by a power of two
 //!   is exact. Every sum and τ² here is on that scale; [`Effects::c`] converts back.
 //! - Weights are summed relative to the largest, uᵢ = wᵢ/w_max = (v_min + τ²)/(vᵢ + τ²) in (0, 1],
@@ -56,6 +57,17 @@ pub struct Sums {
     pairs2_u: f64,
 }
 
+/// The scale c the estimators work at: the power of two nearest to the larger of √(max vᵢ) and
+/// the range of the effects. With it both vᵢ/c² and (yᵢ − yⱼ)²/c² are at most about 1, so the
+/// powers of the weights stay in range both when the variances are extreme and when τ² dwarfs
+/// them (effects near 1e99 with variances near 1: τ² near 1e198, whose weights' squares would
+/// underflow on the variances' scale).
+pub(crate) fn scale_of(y: &[f64], v: &[f64]) -> f64 {
+    let v_max = v.iter().copied().fold(0.0, f64::max);
+    let (lo, hi) = y.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+    power_of_two_near(v_max.sqrt().max(hi - lo))
+}
+
 /// The power of two nearest to x (on the log scale); 1 for 0 or a non-finite x.
 pub(crate) fn power_of_two_near(x: f64) -> f64 {
     if x > 0.0 && x.is_finite() {
@@ -70,14 +82,13 @@ impl<'a> Effects<'a> {
     /// [`crate::Studies`] guarantees).
     pub fn new(y: &'a [f64], v: &'a [f64]) -> Self {
         debug_assert!(!y.is_empty() && y.len() == v.len());
-        let (mut top, mut v_min, mut v_max) = (0, f64::INFINITY, 0.0_f64);
+        let (mut top, mut v_min) = (0, f64::INFINITY);
         for (i, &vi) in v.iter().enumerate() {
             if vi < v_min {
                 (top, v_min) = (i, vi);
             }
-            v_max = v_max.max(vi);
         }
-        let c = power_of_two_near(v_max.sqrt());
+        let c = scale_of(y, v);
         let (ic, ic2) = (1.0 / c, 1.0 / (c * c));
         Effects { y, v, ic, ic2, top, v_min: v_min * ic2 }
     }
@@ -210,7 +221,25 @@ impl Sums {
     pub fn trace_p(&self) -> f64 {
         self.tp_u / self.su / self.h
     }
+    /// The Fisher-scoring steps of REML, (yᵀPPy − tr P)/tr PP, of ML, (yᵀPPy − Σw)/Σw², and of
+    /// EB, (Q·k/df − k)/Σw. Each is a ratio of terms in the same power of the largest weight,
+    /// formed here before that power is taken, so the step stays finite when the weights'
+    /// squares would not (variances 10^200 apart).
+    pub fn reml_step(&self) -> f64 {
+        let s2 = self.su * self.su;
+        (self.rss_pp_u - self.h * self.tp_u / self.su) / ((self.diag_u + 2.0 * self.pairs2_u) / s2)
+    }
+    /// See [`Sums::reml_step`].
+    pub fn ml_step(&self) -> f64 {
+        (self.rss_pp_u - self.h * self.su) / self.su2
+    }
+    /// See [`Sums::reml_step`]; `k` studies, `df` = k − 1.
+    pub fn eb_step(&self, k: f64, df: f64) -> f64 {
+        (self.rss_u * k / df - k * self.h) / self.su
+    }
     /// tr PP = Σᵢ (wᵢS₋ᵢ/S)² + 2 Σ_{i<j} (wᵢwⱼ/S)².
+    /// (The estimators use [`Sums::reml_step`], which forms the same ratio without the power.)
+    #[cfg(test)]
     pub fn trace_pp(&self) -> f64 {
         let s2 = self.su * self.su;
         (self.diag_u / s2 + 2.0 * self.pairs2_u / s2) / (self.h * self.h)

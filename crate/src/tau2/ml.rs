@@ -14,10 +14,10 @@
 //! meta-analytic variance estimators in the random-effects model. *JEBS* 30(3), 261–293.
 //! doi:10.3102/10769986030003261. metafor `rma(method = "ML")`.
 
-use super::{fisher_scoring, ll0_check, Data, Method, Tau2};
+use super::{fisher_scoring, ll0_check, At, Data, Method, Tau2};
 use crate::error::Error;
 
 pub(super) fn tau2(data: &Data) -> Result<Tau2, Error> {
-    let t = fisher_scoring(Method::ML, data, |fit| (fit.rss_pp() - fit.sum_w()) / fit.sum_w2())?;
+    let t = fisher_scoring(Method::ML, data, |fit: &At| fit.ml_step())?;
     ll0_check(data, t, false)
 }

@@ -17,7 +17,7 @@ mod sj;
 
 use crate::error::Error;
 use crate::wls::{Design, Wls};
-use intercept::{power_of_two_near, Effects, Sums};
+use intercept::{scale_of, Effects, Sums};
 use serde::Serialize;
 
 /// The model: common effect (FE) or random effects with a τ² estimator. Codes as in metafor.
@@ -179,8 +179,9 @@ pub fn estimate(method: Method, problem: &Problem) -> Result<Tau2, Error> {
 /// The data the estimators and the Q-profile interval iterate over.
 ///
 /// Every estimator is scale-equivariant: τ̂²(y/c, v/c²) = τ̂²(y, v)/c². They run on the data
-/// divided by c, a power of two near √(max vᵢ), so that the powers of the weights they form
-/// (wᵢ² and wᵢ³) stay within range for variances anywhere from 1e-300 to 1e300. Dividing by a
+/// divided by c, a power of two near √(max vᵢ) or the effects' range if that is larger
+/// ([`intercept::scale_of`]), so that the powers of the weights they form (wᵢ² and wᵢ³) stay
+/// within range for variances anywhere from 1e-300 to 1e300 and for τ² far above them. Dividing by a
 /// power of two is exact: ordinary data give the same digits as without it. τ² here is on that
 /// scale; [`Data::c2`] converts it back.
 ///
@@ -203,7 +204,7 @@ impl<'a> Data<'a> {
         if problem.design.is_intercept() {
             return Data::Intercept(Effects::new(problem.y, problem.v));
         }
-        let c = power_of_two_near(problem.v.iter().copied().fold(0.0, f64::max).sqrt());
+        let c = scale_of(problem.y, problem.v);
         Data::Design {
             y: problem.y.iter().map(|y| y / c).collect(),
             v: problem.v.iter().map(|v| v / (c * c)).collect(),
@@ -274,16 +275,31 @@ impl At<'_> {
             At::Design(w) => w.trace_p(),
         }
     }
-    pub(crate) fn trace_pp(&self) -> f64 {
-        match self {
-            At::Intercept(s) => s.trace_pp(),
-            At::Design(w) => w.trace_pp(),
-        }
-    }
     pub(crate) fn sum_w(&self) -> f64 {
         match self {
             At::Intercept(s) => s.sum_w(),
             At::Design(w) => w.sum_w(),
+        }
+    }
+    /// REML's Fisher-scoring step (yᵀPPy − tr P)/tr PP.
+    pub(crate) fn reml_step(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.reml_step(),
+            At::Design(w) => (w.rss_pp() - w.trace_p()) / w.trace_pp(),
+        }
+    }
+    /// ML's Fisher-scoring step (yᵀPPy − Σw)/Σw².
+    pub(crate) fn ml_step(&self) -> f64 {
+        match self {
+            At::Intercept(s) => s.ml_step(),
+            At::Design(_) => (self.rss_pp() - self.sum_w()) / self.sum_w2(),
+        }
+    }
+    /// EB's Fisher-scoring step (Q·k/df − k)/Σw.
+    pub(crate) fn eb_step(&self, k: f64, df: f64) -> f64 {
+        match self {
+            At::Intercept(s) => s.eb_step(k, df),
+            At::Design(w) => (w.rss() * k / df - k) / w.sum_w(),
         }
     }
     pub(crate) fn sum_w2(&self) -> f64 {

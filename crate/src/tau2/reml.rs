@@ -15,10 +15,10 @@
 //! (2009), in *The Handbook of Research Synthesis and Meta-Analysis* (2nd ed.), ch. 16.
 //! metafor `rma(method = "REML")`.
 
-use super::{fisher_scoring, ll0_check, Data, Method, Tau2};
+use super::{fisher_scoring, ll0_check, At, Data, Method, Tau2};
 use crate::error::Error;
 
 pub(super) fn tau2(data: &Data) -> Result<Tau2, Error> {
-    let t = fisher_scoring(Method::REML, data, |fit| (fit.rss_pp() - fit.trace_p()) / fit.trace_pp())?;
+    let t = fisher_scoring(Method::REML, data, |fit: &At| fit.reml_step())?;
     ll0_check(data, t, true)
 }
