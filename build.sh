@@ -4,6 +4,7 @@
 #   ./build.sh serve   build the page and serve it on http://localhost:8000
 #   ./build.sh dist    write the static site to dist/ (and dist/metapool.html, one file)
 #   ./build.sh bench   benchmarks that print figures
+#   ./build.sh fuzz [SECONDS]   fuzz analyze() for SECONDS (default 60) from a random, printed seed
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
@@ -163,8 +164,13 @@ case "$cmd" in
     log "tests/e2e/bench.mjs (page figures in headless Chromium: bytes, cold load, edit latency, k = 10^6 and Monte Carlo in wasm, beside the budgets)"
     node "$E2E/bench.mjs"
     ;;
+  fuzz)
+    ensure_rust
+    log "fuzzing analyze() for ${2:-60} s (tests/fuzz.rs; METAPOOL_FUZZ_SEED=… replays a run, failures go to target/fuzz-failures/)"
+    METAPOOL_FUZZ_SECONDS=${2:-60} cargo test --release --test fuzz fuzz_for_a_set_time -- --ignored --nocapture
+    ;;
   *)
-    echo "usage: ./build.sh test|serve|dist|bench" >&2
+    echo "usage: ./build.sh test|serve|dist|bench|fuzz [SECONDS]" >&2
     exit 2
     ;;
 esac
