@@ -257,6 +257,8 @@ test('every plot can be saved as SVG and PNG', () => {
 
 test('print: a one-page report without controls, with the summary, tables and forest plot', async () => {
   const page = await bcgPage();
+  // The forest plot's width on screen, before printing redraws it sharper.
+  const before = await page.$eval('#forest', (c) => c.width);
   await page.emulateMedia({ media: 'print' });
   const visible = (sel) => page.$eval(sel, (e) => getComputedStyle(e).display !== 'none' && !e.closest('[hidden]'));
   for (const sel of ['.data-panel', '.top-actions', '.export-toolbar', '#forest-svg', '#funnel-figure', '.foot']) {
@@ -274,9 +276,10 @@ test('print: a one-page report without controls, with the summary, tables and fo
   await shot(page, 'reproduce-print-media', { fullPage: true });
   await page.emulateMedia({ media: null });
   // As a PDF (A4): one page, the plots drawn sharper for it and back afterwards.
-  const before = await page.$eval('#forest', (c) => c.width);
+  await page.waitForFunction((w) => document.getElementById('forest').width === w, before);
   const pdf = await page.pdf({ path: path.join(ARTIFACTS, 'reproduce-print.pdf'), format: 'A4' });
   assert.equal((pdf.toString('latin1').match(/\/Type\s*\/Page\b/g) ?? []).length, 1, 'one page');
+  await page.waitForFunction((w) => document.getElementById('forest').width === w, before);
   assert.equal(await page.$eval('#forest', (c) => c.width), before);
   assert.deepEqual(page.problems, []);
   await page.close();
