@@ -39,7 +39,7 @@ echo
 echo "Whole process, REML fit with Q-profile CI and prediction interval (seconds, best of 3; metafor: 1 run above k = 100)"
 printf '%-9s %12s %12s %10s\n' k metapool metafor ratio
 for k in 10 100 1000 2000 10000 100000 1000000; do
-  "$FIG" csv "$k" "$TMP/d$k.csv"
+  "$FIG" --bench csv "$k" "$TMP/d$k.csv"
   ours=$(best_of 3 "$CLI" "$TMP/d$k.csv" --method REML --json)
   theirs="-"; ratio="-"
   if $have_r && [ "$k" -le 2000 ]; then
@@ -63,9 +63,9 @@ printf '%-9s %12s %12s %10s\n' method metapool metafor ratio
 R_GOSH='suppressPackageStartupMessages(library(metafor)); a <- commandArgs(TRUE)
 d <- read.csv(a[1]); r <- rma(yi, vi, data = d, method = a[2])
 cat(system.time(gosh(r, progbar = FALSE))[["elapsed"]], "\n")'
-"$FIG" csv 12 "$TMP/g12.csv"
+"$FIG" --bench csv 12 "$TMP/g12.csv"
 for m in FE DL REML; do
-  ours=$("$FIG" gosh 12 "$m")
+  ours=$("$FIG" --bench gosh 12 "$m")
   theirs="-"; ratio="-"
   if $have_r; then
     theirs=$(Rscript -e "$R_GOSH" "$TMP/g12.csv" "$m" 2>/dev/null | tr -d ' \n')

@@ -1,5 +1,7 @@
 //! Figures for docs/performance.md (`./build.sh bench` runs it after the divan benchmarks).
 //!
+//! Runs only under `cargo bench` (which passes `--bench`); as a test target it does nothing.
+//!
 //! - no arguments: times `model::fit` per method for k = 10 … 10⁶ (best of several runs) and
 //!   writes docs/performance_fit.csv and the plot docs/performance_fit.svg (time against k,
 //!   log–log, one line per method);
@@ -18,6 +20,12 @@ mod data;
 const K: [usize; 6] = [10, 100, 1_000, 10_000, 100_000, 1_000_000];
 
 fn main() {
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this target without it, and
+    // must not time fits or rewrite docs/ then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benches/figures.rs: run by `cargo bench --bench figures` (./build.sh bench) only");
+        return;
+    }
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
