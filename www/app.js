@@ -93,7 +93,9 @@ let lastOptions = {};
 /** Counts loads, so that a slow one (a fetch, a file) cannot overwrite a later one. */
 let loads = 0;
 let pending = false;
-const ready = loadCore();
+/** True once the page's own instance of the core is loaded (it draws, and runs short analyses). */
+let coreLoaded = false;
+const ready = loadCore().then(() => { coreLoaded = true; });
 
 // ---- where the analyses run (www/engine.js); undo, redo and the kept table (www/persist.js) ----
 
@@ -102,18 +104,24 @@ const engine = new Engine({
   workerSource: inlined?.worker ?? null,
   async runOnPage(doc) {
     await ready;
-    try {
-      return { report: call(core.analyze, doc) };
-    } catch (e) {
-      return { error: errorOf(e) };
-    }
+    return analyzeHere(doc);
   },
+  runNow: (doc) => (coreLoaded ? analyzeHere(doc) : null),
   onPanic: (message) => showBanner(restartedText(message)),
   onFallback(reason) {
     document.documentElement.dataset.engine = 'page';
     showBanner(`The analyses run on this page itself, because ${reason}: with large tables, typing may pause while they compute.`);
   },
 });
+/** One analysis on the page's own instance of the core. */
+function analyzeHere(doc) {
+  try {
+    return { report: call(core.analyze, doc) };
+  } catch (e) {
+    return { error: errorOf(e) };
+  }
+}
+
 /** The GOSH plot: its fits run in a worker of their own (www/gosh.js). */
 const gosh = new GoshPlot({
   core, module: compiled, workerSource: inlined?.worker ?? null, call, download,
@@ -492,48 +500,6 @@ function showReport(report, options, rowOf) {
   performance.clearMarks('metapool:result');
   performance.mark('metapool:result');
 
-  // The studies, with the intervals of a·b of studies given by their paths.
-  $('study-ci-head').textContent = `${pct} CI`;
-  const extras = studyIntervalColumns(report);
-  const headRow = $('studies-table').tHead.rows[0];
-  headRow.querySelectorAll('th.extra').forEach((th) => th.remove());
-  for (const c of extras) {
-    const th = document.createElement('th');
-    th.scope = 'col';
-    th.className = 'num extra';
-    th.textContent = c.head;
-    th.title = c.title;
-    headRow.insertBefore(th, headRow.lastElementChild);
-  }
-  const note = studiesNote(report);
-  $('studies-note').textContent = note;
-  $('studies-note').hidden = note === '';
-  const tbody = $('studies-table').tBodies[0];
-  // A long list would hold the page up at every edit: the first studies are listed (www/pacing.js).
-  const listed = studiesToList(report.studies.length, $('studies-more'), () => showReport(report, options, rowOf));
-  tbody.replaceChildren(...report.studies.slice(0, listed).map((r) => {
-    const tr = document.createElement('tr');
-    const cells = [r.study, fmt(r.yi), fmt(r.se), interval(r.ci_lower, r.ci_upper),
-      ...extras.map((c) => interval(r[c.lower], r[c.upper]))];
-    cells.forEach((text, i) => {
-      const td = document.createElement(i === 0 ? 'th' : 'td');
-      if (i === 0) td.scope = 'row';
-      td.textContent = text;
-      if (i > 0) td.className = 'num';
-      tr.append(td);
-    });
-    const w = document.createElement('td');
-    w.className = 'num weight';
-    const bar = document.createElement('span');
-    bar.className = 'bar';
-    bar.style.width = `${Math.max(0, Math.min(100, r.weight))}%`;
-    const val = document.createElement('span');
-    val.textContent = `${fmt(r.weight, 1)}%`;
-    w.append(bar, val);
-    tr.append(w);
-    return tr;
-  }));
-
   // The optional analyses and the mediation parts, and links down to them.
   const shown = [...showAnalyses(report, options), ...showMediation(report, options), ...gosh.show(report, options)];
   if (report.table) linkTableRows(report, options, rowOf);
@@ -551,7 +517,81 @@ function showReport(report, options, rowOf) {
   // The bubble plot shows a regression on one numeric moderator.
   $('bubble-figure').hidden = !oneNumericModerator(report, options);
 
+  // The plots first, then the list of studies: the forest plot is on the screen sooner.
   drawPlots();
+  showStudies(report, options, rowOf);
+}
+
+/** The table of studies, with the intervals of a·b of studies given by their paths. */
+function showStudies(report, options, rowOf) {
+  const pct = percentLabel(report.overall.level);
+  $('study-ci-head').textContent = `${pct} CI`;
+  const extras = studyIntervalColumns(report);
+  const headRow = $('studies-table').tHead.rows[0];
+  const extraKey = extras.map((c) => c.head).join('\u0000');
+  if (headRow.dataset.extras !== extraKey) {
+    headRow.dataset.extras = extraKey;
+    headRow.querySelectorAll('th.extra').forEach((th) => th.remove());
+    for (const c of extras) {
+      const th = document.createElement('th');
+      th.scope = 'col';
+      th.className = 'num extra';
+      th.textContent = c.head;
+      th.title = c.title;
+      headRow.insertBefore(th, headRow.lastElementChild);
+    }
+  }
+  const note = studiesNote(report);
+  $('studies-note').textContent = note;
+  $('studies-note').hidden = note === '';
+  const tbody = $('studies-table').tBodies[0];
+  // A long list would hold the page up at every edit: the first studies are listed (www/pacing.js).
+  const listed = studiesToList(report.studies.length, $('studies-more'), () => showStudies(report, options, rowOf));
+  const texts = (r) => [r.study, fmt(r.yi), fmt(r.se), interval(r.ci_lower, r.ci_upper),
+    ...extras.map((c) => interval(r[c.lower], r[c.upper]))];
+  const rows = report.studies.slice(0, listed);
+  // An edit changes a few numbers: the rows there are kept and only their changed texts are set
+  // (rebuilding 100 rows at every keystroke costs more than the analysis).
+  const shape = (tr) => tr.cells.length === 5 + extras.length;
+  while (tbody.rows.length > rows.length) tbody.lastElementChild.remove();
+  const fresh = [];
+  rows.forEach((r, i) => {
+    let tr = tbody.rows[i];
+    if (!tr || !shape(tr)) {
+      tr = studyRow(texts(r).length);
+      if (tbody.rows[i]) tbody.rows[i].replaceWith(tr);
+      else fresh.push(tr);
+    }
+    texts(r).forEach((text, j) => setText(tr.cells[j], text));
+    const w = tr.cells[tr.cells.length - 1];
+    const width = `${Math.max(0, Math.min(100, r.weight))}%`;
+    if (w.firstChild.style.width !== width) w.firstChild.style.width = width;
+    setText(w.lastChild, `${fmt(r.weight, 1)}%`);
+  });
+  if (fresh.length) tbody.append(...fresh);
+}
+
+/** Sets an element's text only when it differs (unchanged text costs no layout). */
+function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+/** An empty row of the studies table: the study's name, `n − 1` numbers, and the weight bar. */
+function studyRow(n) {
+  const tr = document.createElement('tr');
+  for (let i = 0; i < n; i++) {
+    const td = document.createElement(i === 0 ? 'th' : 'td');
+    if (i === 0) td.scope = 'row';
+    else td.className = 'num';
+    tr.append(td);
+  }
+  const w = document.createElement('td');
+  w.className = 'num weight';
+  const bar = document.createElement('span');
+  bar.className = 'bar';
+  w.append(bar, document.createElement('span'));
+  tr.append(w);
+  return tr;
 }
 
 /** Counts the summary tables shown, so that a slow link cannot land on a newer table. */
@@ -659,10 +699,13 @@ function drawPlot(p) {
   const start = performance.now();
   try {
     plotProblem(canvas, null);
-    const width = Math.max(p.minWidth, Math.floor(canvas.parentElement.clientWidth));
+    const box = boxWidth(canvas.parentElement);
+    drawnAt.set(canvas.parentElement, box);
+    const width = Math.max(p.minWidth, box);
     const height = plotHeight(p, width);
-    canvas.style.width = `${width}px`;
-    canvas.style.height = `${height}px`;
+    if (canvas.style.width !== `${width}px`) canvas.style.width = `${width}px`;
+    if (canvas.style.height !== `${height}px`) canvas.style.height = `${height}px`;
+    // Setting a canvas's size clears it, even to the same size.
     canvas.width = Math.round(width * dpr);
     canvas.height = Math.round(height * dpr);
     call(core.draw_plot, canvas, lastReport, p.kind, dpr);
@@ -675,20 +718,30 @@ function drawPlot(p) {
 }
 const pacer = new PlotPacer(drawPlot);
 
+/**
+ * Widths of the plots' boxes in CSS pixels, as the ResizeObserver last saw them. A plot drawn
+ * after an edit takes its box's width from here: reading `clientWidth` after the results were
+ * written would lay out the whole page first (most of the time an edit took to reach the forest
+ * plot). A box not seen yet, or seen hidden, is measured; so is every box while printing.
+ */
 const boxWidths = new Map();
+/** The box width each plot was last drawn for: a box that is resized to it needs no redraw. */
+const drawnAt = new Map();
+function boxWidth(box) {
+  const seen = printDpr == null ? boxWidths.get(box) : undefined;
+  return seen > 0 ? seen : Math.floor(box.clientWidth);
+}
 const resizes = new ResizeObserver((entries) => {
   let changed = false;
   for (const entry of entries) {
     const w = Math.floor(entry.contentRect.width);
-    if (boxWidths.get(entry.target) !== w) {
-      boxWidths.set(entry.target, w);
-      changed = true;
-    }
+    boxWidths.set(entry.target, w);
+    // Shown, hidden or resized: redraw unless the plot was drawn for this width already.
+    if (w > 0 && drawnAt.get(entry.target) !== w) changed = true;
   }
   if (changed) drawPlots();
 });
-resizes.observe($('forest').parentElement);
-resizes.observe($('analyses-panel'));
+for (const p of PLOTS) resizes.observe($(p.kind).parentElement);
 
 function watchPixelRatio() {
   matchMedia(`(resolution: ${window.devicePixelRatio}dppx)`).addEventListener('change', () => {
@@ -812,12 +865,22 @@ function loadDoc(doc, gridState = null) {
   analyzeNow();
 }
 
-async function exampleText(name) {
-  if (inlined) return inlined.examples[name];
-  const res = await fetch(EXAMPLES[name]);
-  if (!res.ok) throw new Error(`could not load the example (${res.status})`);
-  return res.text();
+/** The examples' texts, each fetched once. */
+const exampleTexts = new Map();
+function exampleText(name) {
+  if (inlined) return Promise.resolve(inlined.examples[name]);
+  if (!exampleTexts.has(name)) {
+    const text = fetch(EXAMPLES[name]).then((res) => {
+      if (!res.ok) throw new Error(`could not load the example (${res.status})`);
+      return res.text();
+    });
+    text.catch(() => exampleTexts.delete(name)); // tried again when asked for again
+    exampleTexts.set(name, text);
+  }
+  return exampleTexts.get(name);
 }
+// The example a first visit opens with is fetched while the core loads, not after.
+if (!share.docFromHash() && !storedState) exampleText('bcg').catch(() => {});
 
 async function loadExample(name) {
   const mine = ++loads;
@@ -951,6 +1014,8 @@ async function start() {
   // A parent hears "ready" after the first analysis, as before the analyses ran in a worker.
   await analysesShown();
   share.tellParent({ type: 'metapool:ready' });
+  // The first analysis ran on the page if it was short; the worker starts now, for the rest.
+  engine.warmUp();
 }
 
 // ---- undo, redo, keeping the table ----

@@ -10,16 +10,31 @@
 /** Resolution of a request that a newer one replaced: its result is not shown. */
 export const SUPERSEDED = Object.freeze({ superseded: true });
 
+/**
+ * An analysis like the last one (same options, about as much data) that took less than this in
+ * the core runs on the page itself (ms): its result is then on the screen before the browser
+ * draws the next frame, where the worker's answer waits for that frame (about 10 ms at k = 100).
+ */
+const ON_PAGE_MS = 4;
+/** The first analysis runs on the page, while the worker starts, if its data are this short. */
+const FIRST_ON_PAGE_CHARS = 8_000;
+/** Options that can make even a short table's analysis long: never run on the page unmeasured. */
+const COSTLY = ['reproduce', 'rounding', 'reported', 'gosh', 'table'];
+
 /** A running analysis older than this is abandoned when a newer one comes (ms). */
 const CANCEL_AFTER_MS = 300;
 /** A worker that has not said "ready" after this long is given up on (ms). */
 const START_TIMEOUT_MS = 20_000;
 
-/** Compiles the core once; the main thread (plots) and every worker instantiate this module. */
+/**
+ * Compiles the core once; the main thread (plots) and every worker instantiate this module. The
+ * page's www/boot.js has usually started it already.
+ */
 export async function compileCore(inlined) {
   if (inlined) {
     return WebAssembly.compile(Uint8Array.from(atob(inlined.wasm), (c) => c.charCodeAt(0)));
   }
+  if (globalThis.metapoolCompiled) return globalThis.metapoolCompiled;
   const url = new URL('../pkg/metapool_bg.wasm', import.meta.url);
   try {
     return await WebAssembly.compileStreaming(fetch(url));
@@ -51,13 +66,18 @@ export class Engine {
    *   build, started from a blob: URL), or null to start www/worker.js
    * @param {(doc: object) => Promise<{report} | {error}>} o.runOnPage the fallback: one analysis
    *   on the main thread
+   * @param {(doc: object) => ({report} | {error} | null)} [o.runNow] one short analysis on the main
+   *   thread at once (null: the page's core is not loaded yet)
    * @param {(message: string) => void} o.onPanic the core panicked; its worker was replaced
    * @param {(reason: string) => void} o.onFallback no worker could start; analyses run on the page
    */
-  constructor({ module, workerSource = null, runOnPage, onPanic, onFallback }) {
+  constructor({ module, workerSource = null, runOnPage, runNow = () => null, onPanic, onFallback }) {
     this.module = module;
     this.workerSource = workerSource;
     this.runOnPage = runOnPage;
+    this.runNow = runNow;
+    /** The last analysis finished: {options (as JSON), chars of data, ms in the core}. */
+    this.lastRun = null;
     this.onPanic = onPanic;
     this.onFallback = onFallback;
     /** "starting", "worker" or "page" (the fallback). */
@@ -72,6 +92,17 @@ export class Engine {
     this.seq = 0;
     /** Milliseconds the last analysis took in the core (for the docs' figures and the tests). */
     this.lastMs = null;
+    /** Whether the worker was started: at the first analysis it is to run, or by warmUp(). */
+    this.spawned = false;
+  }
+
+  /**
+   * Starts the worker if it is not running yet. The page calls this once its first result is on
+   * the screen: started earlier, the worker's loading competes with the page's own for the CPU.
+   */
+  warmUp() {
+    if (this.spawned) return;
+    this.spawned = true;
     this.#spawn();
   }
 
@@ -80,9 +111,20 @@ export class Engine {
    * (a newer request came first; show nothing). Never rejects.
    */
   analyze(doc) {
+    if (this.#short(doc)) {
+      const t0 = performance.now();
+      const result = this.runNow(doc);
+      if (result) {
+        // Whatever the worker is computing or was to compute is older: dropped.
+        this.supersede();
+        this.#ran(doc, performance.now() - t0);
+        return Promise.resolve(result);
+      }
+    }
     return new Promise((resolve) => {
       this.#drop(this.pending);
       this.pending = { id: ++this.seq, doc, resolve, tries: 0 };
+      this.warmUp();
       if (this.current && this.mode === 'worker' && performance.now() - this.current.sent > CANCEL_AFTER_MS) {
         // A long analysis whose result nobody will see: stop it rather than wait for it.
         this.#drop(this.current);
@@ -91,6 +133,27 @@ export class Engine {
       }
       this.#pump();
     });
+  }
+
+  /**
+   * Whether `doc` is quick enough to analyse on the page: like the last analysis, which took less
+   * than ON_PAGE_MS; or, before any, a short table without costly options. Large tables, slow
+   * options and anything new go to the worker, so that typing never waits.
+   */
+  #short(doc) {
+    if (this.mode === 'page') return false; // the fallback runs everything on the page anyway
+    const options = JSON.stringify(doc.options ?? {});
+    const chars = doc.data?.length ?? 0;
+    const last = this.lastRun;
+    if (last) return last.ms < ON_PAGE_MS && last.options === options && chars <= last.chars * 1.25 + 1000;
+    const o = doc.options ?? {};
+    return chars <= FIRST_ON_PAGE_CHARS && !COSTLY.some((key) => o[key]) && !(o.mc_draws > 100_000)
+      && o.mediation !== 'bivariate';
+  }
+
+  #ran(doc, ms) {
+    this.lastMs = ms;
+    this.lastRun = { options: JSON.stringify(doc.options ?? {}), chars: doc.data?.length ?? 0, ms };
   }
 
   /** Drops every request asked for so far (the page shows something else, e.g. an option error). */
@@ -171,7 +234,7 @@ export class Engine {
     } else if (m.type === 'failed') {
       this.#fallback(`the background worker could not load the core (${m.message})`);
     } else if (m.type === 'result' && this.current?.id === m.id) {
-      this.lastMs = m.ms;
+      this.#ran(this.current.doc, m.ms);
       this.#finish(m.error ? { error: m.error } : { report: m.report });
     } else if (m.type === 'panic' && this.current?.id === m.id) {
       this.#onCrash(worker, m.message);
@@ -221,7 +284,7 @@ export class Engine {
       setTimeout(async () => {
         const t0 = performance.now();
         const result = await this.runOnPage(request.doc);
-        this.lastMs = performance.now() - t0;
+        this.#ran(request.doc, performance.now() - t0);
         if (this.current === request) this.#finish(result);
       }, 0);
       return;

@@ -75,3 +75,24 @@ test('index.html has no inline script, event-handler attribute or style attribut
   assert.deepEqual([...html.matchAll(/\son[a-z]+\s*=/gi)].map((m) => m[0]), [], 'no on…= attributes');
   assert.deepEqual([...html.matchAll(/\sstyle\s*=/gi)].map((m) => m[0]), [], 'no style attributes');
 });
+
+test('index.html preloads exactly the modules app.js imports, directly or not', () => {
+  // The page asks for every module at once (a module found only by reading another's imports
+  // would cost a round trip at every cold load); a module added or dropped must be listed here.
+  const imported = new Set();
+  const visit = (rel) => {
+    const text = fs.readFileSync(path.join(ROOT, rel), 'utf8');
+    for (const [, spec] of text.matchAll(/^import\s[^'"]*from\s+['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+      const target = path.posix.normalize(path.posix.join(path.posix.dirname(rel), spec));
+      if (!imported.has(target)) {
+        imported.add(target);
+        visit(target);
+      }
+    }
+  };
+  visit('www/app.js');
+  const html = fs.readFileSync(path.join(ROOT, 'index.html'), 'utf8');
+  const preloaded = [...html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+  assert.deepEqual([...preloaded].sort(), [...imported].sort());
+  assert.equal(new Set(preloaded).size, preloaded.length, 'each once');
+});

@@ -264,7 +264,7 @@ test('no request leaves the page\'s origin', async () => {
   assert.deepEqual(foreign, []);
   const paths = new Set(urls.map((u) => new URL(u).pathname));
   assert.deepEqual([...paths].sort(), ['/', '/pkg/metapool.js', '/pkg/metapool_bg.wasm', '/www/analyses.js', '/www/app.js',
-    '/www/csp.js', '/www/engine.js', '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/exports.js',
+    '/www/boot.js', '/www/csp.js', '/www/engine.js', '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/exports.js',
     '/www/format.js', '/www/gosh.js', '/www/mediation.js', '/www/pacing.js', '/www/persist.js', '/www/reproduce.js',
     '/www/share.js', '/www/steps.js', '/www/style.css', '/www/table.js', '/www/worker.js']);
   await page.close();
