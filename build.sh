@@ -30,6 +30,8 @@ rust_tests() {
   log "cargo clippy"
   if ! cargo clippy --version >/dev/null 2>&1; then rustup component add clippy; fi
   cargo clippy --all-targets --release -- -D warnings
+  log "cargo test --no-default-features --lib (the core without extras, as the page first loads it)"
+  cargo test --release --no-default-features --lib without_extras
 }
 
 # ---- the page: wasm, tools, browser ----
@@ -70,12 +72,13 @@ ensure_node() {
   ensure_apt npm npm
 }
 
-# playwright-core and binaryen's wasm-opt, at the versions in tests/e2e/package-lock.json.
+# playwright-core, binaryen's wasm-opt and esbuild, at the versions in tests/e2e/package-lock.json.
 ensure_node_tools() {
   ensure_node
-  if [ ! -x "$E2E/node_modules/.bin/wasm-opt" ] || [ ! -d "$E2E/node_modules/playwright-core" ] \
+  if [ ! -x "$E2E/node_modules/.bin/wasm-opt" ] || [ ! -x "$E2E/node_modules/.bin/esbuild" ] \
+    || [ ! -d "$E2E/node_modules/playwright-core" ] \
     || [ "$E2E/package-lock.json" -nt "$E2E/node_modules/.package-lock.json" ]; then
-    log "npm ci (tests/e2e: playwright-core, binaryen)"
+    log "npm ci (tests/e2e: playwright-core, binaryen, esbuild)"
     (cd "$E2E" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
@@ -89,20 +92,26 @@ ensure_chromium() {
   export CHROMIUM=${CHROMIUM:-$(command -v chromium)}
 }
 
-# target/…/metapool.wasm → pkg/ (wasm-bindgen --target web, then wasm-opt -Oz).
+# The page's two cores, each through wasm-bindgen --target web and wasm-opt -Oz: pkg/ the first one
+# (built without the `extras` feature: the main fit, the studies, forest and funnel plots), loaded
+# with the page; pkg/full/ everything, loaded when an option asks for more (docs/performance.md).
 build_wasm() {
   ensure_wasm_target
   ensure_wasm_bindgen
   ensure_node_tools
-  log "cargo build --release --target $WASM_TARGET --lib"
-  cargo build --release --target "$WASM_TARGET" --lib
-  rm -rf pkg && mkdir -p pkg
-  wasm-bindgen --target web --no-typescript --experimental-reset-state-function \
-    --out-dir pkg "target/$WASM_TARGET/release/metapool.wasm"
-  log "wasm-opt -Oz"
-  "$E2E/node_modules/.bin/wasm-opt" -Oz pkg/metapool_bg.wasm -o pkg/metapool_bg.wasm.opt
-  mv pkg/metapool_bg.wasm.opt pkg/metapool_bg.wasm
-  printf 'pkg/metapool_bg.wasm: %s bytes\n' "$(wc -c < pkg/metapool_bg.wasm)"
+  rm -rf pkg && mkdir -p pkg/full
+  local features out
+  for out in pkg pkg/full; do
+    features=()
+    [ "$out" = pkg ] && features=(--no-default-features)
+    log "cargo build --profile wasm --target $WASM_TARGET --lib ${features[*]} → $out/"
+    cargo build --profile wasm --target "$WASM_TARGET" --lib "${features[@]}"
+    wasm-bindgen --target web --no-typescript --experimental-reset-state-function \
+      --out-dir "$out" "target/$WASM_TARGET/wasm/metapool.wasm"
+    "$E2E/node_modules/.bin/wasm-opt" -Oz "$out/metapool_bg.wasm" -o "$out/metapool_bg.wasm.opt"
+    mv "$out/metapool_bg.wasm.opt" "$out/metapool_bg.wasm"
+    printf '%s/metapool_bg.wasm: %s bytes\n' "$out" "$(wc -c < "$out/metapool_bg.wasm")"
+  done
 }
 
 # dist/: the static site (index.html, www/, pkg/) and dist/metapool.html, one self-contained file.
@@ -113,8 +122,13 @@ build_dist() {
   cp index.html dist/
   cp www/*.js www/*.css www/embed-example.html dist/www/
   cp www/examples/*.csv dist/www/examples/
+  mkdir -p dist/pkg/full
   cp pkg/metapool.js pkg/metapool_bg.wasm dist/pkg/
+  cp pkg/full/metapool.js pkg/full/metapool_bg.wasm dist/pkg/full/
   node "$E2E/single-file.js" dist
+  log "esbuild --minify (dist's scripts, each file on its own: the same modules, smaller)"
+  "$E2E/node_modules/.bin/esbuild" dist/www/*.js dist/pkg/metapool.js dist/pkg/full/metapool.js \
+    --minify --target=es2022 --outdir=dist --outbase=dist --allow-overwrite --log-level=warning
 }
 
 wasm_tests() {
@@ -123,8 +137,9 @@ wasm_tests() {
   ensure_chromium
   log "wasm-bindgen-test: the bindings in headless Chromium"
   cargo test --release --target "$WASM_TARGET" --lib
-  log "cargo clippy (wasm32: the bindings and their tests)"
+  log "cargo clippy (wasm32: the bindings and their tests; the page's first core, without extras)"
   cargo clippy --release --target "$WASM_TARGET" --lib -- -D warnings
+  cargo clippy --release --target "$WASM_TARGET" --lib --no-default-features -- -D warnings
   cargo clippy --target "$WASM_TARGET" --lib --profile test -- -D warnings
 }
 

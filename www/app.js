@@ -2,14 +2,14 @@
 // results, ask Rust to draw the plots. No statistics here: every number shown comes from the
 // report; this file only formats it. Everything the user typed reaches the page as text.
 
-import * as core from '../pkg/metapool.js';
+import * as firstCore from '../pkg/metapool.js';
 import { Grid } from './table.js';
 import * as share from './share.js';
 import { fmt, pValue, interval, percentLabel, capitalize, csvText, csvNumber } from './format.js';
 import { SECTIONS, showAnalyses, analysesCsv, modNames, oneNumericModerator } from './analyses.js';
 import { MEDIATION_SECTIONS, showMediation, mediationCsv, studyIntervalColumns, studiesNote } from './mediation.js';
 import { GoshPlot, GOSH_SECTIONS } from './gosh.js';
-import { Engine, SUPERSEDED, compileCore, staleMarker } from './engine.js';
+import { Engine, SUPERSEDED, compileCore, compileFullCore, staleMarker } from './engine.js';
 import { History, Store, bindKeys, stateOf, parseState } from './persist.js';
 import { withCssomStyles } from './csp.js';
 import { PlotPacer, studiesToList } from './pacing.js';
@@ -38,8 +38,32 @@ const inlined = globalThis.metapoolInline ?? null;
 /** The core, compiled once: the page draws with one instance, the worker analyses with another. */
 const compiled = compileCore(inlined);
 
+/**
+ * The core the page calls. First the one in pkg/ (built without the `extras` feature: the main
+ * fit, its table and the forest and funnel plots, half the bytes of the whole); once an option
+ * asks for more, the full one in pkg/full/ (useFull). The single file has only the full one.
+ */
+let core = firstCore;
+
 async function loadCore() {
   await core.default({ module_or_path: await compiled });
+}
+
+let fullCore = null;
+/**
+ * Loads the full core (pkg/full/) on the page, once, and makes it the one the page calls;
+ * resolves to its compiled module, for the workers.
+ */
+function useFull() {
+  if (inlined) return compiled; // the single file's core is the full one
+  fullCore ??= (async () => {
+    const [glue, module] = await Promise.all([import('../pkg/full/metapool.js'), compileFullCore()]);
+    await glue.default({ module_or_path: module });
+    core = glue;
+    return module;
+  })();
+  fullCore.catch(() => { fullCore = null; }); // tried again when next asked for
+  return fullCore;
 }
 
 class Panic extends Error {}
@@ -70,7 +94,10 @@ const restartedText = (message) => `metapool hit an internal error and was resta
 function errorOf(e) {
   if (e instanceof Panic) return { message: `internal error: ${e.message}`, row: null, column: null };
   if (e && typeof e === 'object' && typeof e.message === 'string') {
-    return { message: e.message, row: e.row ?? null, column: e.column ?? null };
+    const error = { message: e.message, row: e.row ?? null, column: e.column ?? null };
+    // The first core leaves this analysis out: www/engine.js loads the full core and asks again.
+    if (e.needs_extras === true) error.needs_extras = true;
+    return error;
   }
   return { message: String(e), row: null, column: null };
 }
@@ -101,6 +128,8 @@ const ready = loadCore().then(() => { coreLoaded = true; });
 
 const engine = new Engine({
   module: compiled,
+  full: Boolean(inlined),
+  loadFull: useFull,
   workerSource: inlined?.worker ?? null,
   async runOnPage(doc) {
     await ready;
@@ -124,7 +153,7 @@ function analyzeHere(doc) {
 
 /** The GOSH plot: its fits run in a worker of their own (www/gosh.js). */
 const gosh = new GoshPlot({
-  core, module: compiled, workerSource: inlined?.worker ?? null, call, download,
+  core: () => core, module: useFull, workerSource: inlined?.worker ?? null, call, download,
   onPanic: (message) => showBanner(restartedText(message)),
 });
 const stale = staleMarker([$('results-heading').closest('section'), $('analyses-panel')], $('computing'));
@@ -815,9 +844,10 @@ initReproduce({ schedule });
 initExports({
   markdown: () => resultsMarkdown(lastReport),
   csv: () => resultsCsv(lastReport, lastOptions),
-  r: () => {
+  r: async () => {
     // The script redoes the analysis; a published result to reproduce is no part of it.
     const { data, options: { reproduce: _reproduce, ...options } } = currentDoc();
+    await useFull(); // the R export is in the full core
     try {
       return call(core.export_r, { data, options });
     } catch (e) {

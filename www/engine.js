@@ -46,6 +46,18 @@ export async function compileCore(inlined) {
   }
 }
 
+/** Compiles the full core (pkg/full/: every analysis), when an option first asks for it. */
+export async function compileFullCore() {
+  const url = new URL('../pkg/full/metapool_bg.wasm', import.meta.url);
+  try {
+    return await WebAssembly.compileStreaming(fetch(url));
+  } catch {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`could not load the full core (${res.status})`);
+    return WebAssembly.compile(await res.arrayBuffer());
+  }
+}
+
 /** The blob: URL of the single file's worker script (one per page). */
 let blobUrl = null;
 
@@ -58,6 +70,37 @@ function makeWorker(workerSource, name) {
   return new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name });
 }
 
+/**
+ * Starts a worker (www/worker.js, or the single file's script from a blob: URL) and, once
+ * `module` resolves, sends it the core: {type: "init", module, full} (`full`: import the full
+ * core's glue, pkg/full/metapool.js, for it). Its messages go to `onMessage`; an error, an
+ * unreadable message or no "ready" within START_TIMEOUT_MS to `onCrash(message)`. Nothing is sent
+ * once `wanted()` is false. Throws where no worker can start.
+ */
+function startWorker({ workerSource, name, module, full, onMessage, onCrash, wanted }) {
+  const worker = makeWorker(workerSource, name);
+  let ready = false;
+  worker.addEventListener('message', (e) => {
+    if (e.data?.type === 'ready') {
+      ready = true;
+      clearTimeout(timer);
+    }
+    onMessage(e.data);
+  });
+  worker.addEventListener('error', (e) => {
+    e.preventDefault();
+    onCrash(e.message || 'the worker stopped');
+  });
+  worker.addEventListener('messageerror', () => onCrash('a message could not be read'));
+  const timer = setTimeout(() => {
+    if (wanted() && !ready) onCrash('the worker did not start');
+  }, START_TIMEOUT_MS);
+  Promise.resolve(module).then((m) => {
+    if (wanted()) worker.postMessage({ type: 'init', module: m, full });
+  }, () => clearTimeout(timer)); // the page reports that the core could not load
+  return worker;
+}
+
 export class Engine {
   /**
    * @param {object} o
@@ -68,11 +111,19 @@ export class Engine {
    *   on the main thread
    * @param {(doc: object) => ({report} | {error} | null)} [o.runNow] one short analysis on the main
    *   thread at once (null: the page's core is not loaded yet)
+   * @param {boolean} [o.full] whether `module` is the full core already (the single file)
+   * @param {() => Promise<WebAssembly.Module>} [o.loadFull] makes the page's core the full one
+   *   and resolves to its module, when the first core says an option needs it (needs_extras)
    * @param {(message: string) => void} o.onPanic the core panicked; its worker was replaced
    * @param {(reason: string) => void} o.onFallback no worker could start; analyses run on the page
    */
-  constructor({ module, workerSource = null, runOnPage, runNow = () => null, onPanic, onFallback }) {
+  constructor({ module, workerSource = null, runOnPage, runNow = () => null, full = false, loadFull, onPanic, onFallback }) {
     this.module = module;
+    /** Whether the cores in use (the page's and the worker's) are the full one. */
+    this.full = full;
+    this.loadFull = loadFull;
+    /** Settles when the switch to the full core is done (null: none under way). */
+    this.switching = null;
     this.workerSource = workerSource;
     this.runOnPage = runOnPage;
     this.runNow = runNow;
@@ -101,7 +152,7 @@ export class Engine {
    * the screen: started earlier, the worker's loading competes with the page's own for the CPU.
    */
   warmUp() {
-    if (this.spawned) return;
+    if (this.spawned || this.switching) return; // a switch to the full core starts it
     this.spawned = true;
     this.#spawn();
   }
@@ -114,7 +165,11 @@ export class Engine {
     if (this.#short(doc)) {
       const t0 = performance.now();
       const result = this.runNow(doc);
-      if (result) {
+      if (result?.error?.needs_extras) {
+        // The page's first core leaves this out: the full one is loaded, and the request goes the
+        // worker's way, which waits for it.
+        this.#switchToFull();
+      } else if (result) {
         // Whatever the worker is computing or was to compute is older: dropped.
         this.supersede();
         this.#ran(doc, performance.now() - t0);
@@ -151,6 +206,35 @@ export class Engine {
       && o.mediation !== 'bivariate';
   }
 
+  /**
+   * Loads the full core for the page (loadFull) and for the worker, which is started afresh with
+   * it; requests wait meanwhile. Once: the full core stays.
+   */
+  #switchToFull() {
+    if (this.full) return this.switching ?? Promise.resolve();
+    this.full = true;
+    this.ready = false; // nothing more goes to the first core's worker
+    this.lastRun = null;
+    this.switching = this.loadFull().then((module) => {
+      this.module = Promise.resolve(module);
+      if (this.mode === 'page') {
+        this.#pump();
+      } else {
+        this.spawned = true;
+        this.#restart();
+      }
+    }, (e) => {
+      // Without the full core, what needs it cannot be done: said as the analysis's error.
+      this.full = false;
+      const error = { message: `the full core could not be loaded (${e?.message ?? e}); reload the page to try again`, row: null, column: null };
+      for (const request of [this.current, this.pending]) request?.resolve({ error });
+      this.current = null;
+      this.pending = null;
+      if (this.mode !== 'page' && this.spawned) this.#restart();
+    }).finally(() => { this.switching = null; });
+    return this.switching;
+  }
+
   #ran(doc, ms) {
     this.lastMs = ms;
     this.lastRun = { options: JSON.stringify(doc.options ?? {}), chars: doc.data?.length ?? 0, ms };
@@ -172,36 +256,26 @@ export class Engine {
     request?.resolve(SUPERSEDED);
   }
 
-  async #spawn() {
+  #spawn() {
     let worker;
     try {
-      worker = makeWorker(this.workerSource, 'metapool');
+      worker = startWorker({
+        workerSource: this.workerSource,
+        name: 'metapool',
+        module: this.module,
+        full: this.full && this.workerSource == null,
+        onMessage: (m) => this.#onMessage(worker, m),
+        onCrash: (message) => this.#onCrash(worker, message),
+        wanted: () => this.worker === worker,
+      });
     } catch (e) {
       this.#fallback(`this browser could not start a background worker (${e?.message ?? e})`);
       return;
     }
     this.worker = worker;
     this.ready = false;
-    worker.addEventListener('message', (e) => this.#onMessage(worker, e.data));
-    worker.addEventListener('error', (e) => {
-      e.preventDefault();
-      this.#onCrash(worker, e.message || 'the worker stopped');
-    });
-    worker.addEventListener('messageerror', () => this.#onCrash(worker, 'a message could not be read'));
-    const timer = setTimeout(() => {
-      if (this.worker === worker && !this.ready) this.#onCrash(worker, 'the worker did not start');
-    }, START_TIMEOUT_MS);
-    let module;
-    try {
-      module = await this.module;
-    } catch {
-      clearTimeout(timer);
-      return; // the page reports that the core could not load
-    }
-    if (this.worker !== worker) return;
-    worker.postMessage({ type: 'init', module });
-    worker.addEventListener('message', (e) => { if (e.data?.type === 'ready') clearTimeout(timer); });
   }
+
 
   #restart() {
     this.worker?.terminate();
@@ -228,11 +302,19 @@ export class Engine {
   #onMessage(worker, m) {
     if (worker !== this.worker || m == null) return;
     if (m.type === 'ready') {
+      if (this.switching) return; // the first core's worker, about to be replaced
       this.ready = true;
       this.mode = 'worker';
       this.#pump();
     } else if (m.type === 'failed') {
       this.#fallback(`the background worker could not load the core (${m.message})`);
+    } else if (m.type === 'result' && this.current?.id === m.id && m.error?.needs_extras) {
+      // The first core leaves this out: asked again of the full core, unless a newer request came.
+      const request = this.current;
+      this.current = null;
+      if (request.id === this.seq && !this.pending) this.pending = request;
+      else this.#drop(request);
+      this.#switchToFull();
     } else if (m.type === 'result' && this.current?.id === m.id) {
       this.#ran(this.current.doc, m.ms);
       this.#finish(m.error ? { error: m.error } : { report: m.report });
@@ -283,7 +365,11 @@ export class Engine {
       // A task of its own, so that a burst of edits still makes one analysis.
       setTimeout(async () => {
         const t0 = performance.now();
-        const result = await this.runOnPage(request.doc);
+        let result = await this.runOnPage(request.doc);
+        if (result.error?.needs_extras) {
+          await this.#switchToFull();
+          result = await this.runOnPage(request.doc);
+        }
         this.#ran(request.doc, performance.now() - t0);
         if (this.current === request) this.#finish(result);
       }, 0);
@@ -312,7 +398,7 @@ export const CANCELLED = Object.freeze({ cancelled: true });
 export class GoshRunner {
   /**
    * @param {object} o
-   * @param {Promise<WebAssembly.Module>} o.module the compiled core
+   * @param {() => Promise<WebAssembly.Module>} o.module loads the full core (GOSH is in it)
    * @param {string | null} o.workerSource as Engine's
    * @param {(report: object, onProgress: Function, wanted: () => boolean) => Promise<{density, ms} | {error}>} o.runOnPage
    *   the fallback: the run on the main thread
@@ -388,35 +474,26 @@ export class GoshRunner {
     job.resolve(result);
   }
 
-  async #spawn() {
+  #spawn() {
     let worker;
     try {
-      worker = makeWorker(this.workerSource, 'metapool-gosh');
+      worker = startWorker({
+        workerSource: this.workerSource,
+        name: 'metapool-gosh',
+        module: this.module(),
+        full: this.workerSource == null,
+        onMessage: (m) => this.#onMessage(worker, m),
+        onCrash: (message) => this.#onCrash(worker, message),
+        wanted: () => this.worker === worker,
+      });
     } catch {
       this.#fallback();
       return;
     }
     this.worker = worker;
     this.ready = false;
-    worker.addEventListener('message', (e) => this.#onMessage(worker, e.data));
-    worker.addEventListener('error', (e) => {
-      e.preventDefault();
-      this.#onCrash(worker, e.message || 'the worker stopped');
-    });
-    worker.addEventListener('messageerror', () => this.#onCrash(worker, 'a message could not be read'));
-    const timer = setTimeout(() => {
-      if (this.worker === worker && !this.ready) this.#onCrash(worker, 'the worker did not start');
-    }, START_TIMEOUT_MS);
-    worker.addEventListener('message', (e) => { if (e.data?.type === 'ready') clearTimeout(timer); });
-    let module;
-    try {
-      module = await this.module;
-    } catch {
-      clearTimeout(timer);
-      return; // the page reports that the core could not load
-    }
-    if (this.worker === worker) worker.postMessage({ type: 'init', module });
   }
+
 
   #fallback() {
     this.worker?.terminate();

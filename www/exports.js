@@ -157,7 +157,7 @@ let current = '';
 
 /**
  * Wires the export buttons. `sources` make each text: {markdown(), csv(), r()}, each returning
- * the text or throwing an Error whose message says why not; `download(blob, name)` saves a file.
+ * the text (or a promise of it) or throwing an Error whose message says why not; `download(blob, name)` saves a file.
  */
 export function initExports({ markdown, csv, r, download }) {
   sources = { markdown, csv, r };
@@ -179,29 +179,33 @@ export function initExports({ markdown, csv, r, download }) {
 }
 
 /** Opens the viewer on an export; `copying`: also copy it at once. */
-function show(kind, copying) {
+async function show(kind, copying) {
   open = kind;
   const k = KINDS[kind];
   $('export-title').textContent = k.title;
   $('export-download').textContent = `Download ${k.file}`;
+  const made = await fill();
+  if (open !== kind) return;
+  // Shown once its text is there (the R code may wait for the full core to load).
   $('export-view').hidden = false;
-  if (!fill()) return;
+  if (!made) return;
   if (copying) copy();
   else $('export-status').textContent = k.about;
   $('export-view').scrollIntoView({ block: 'nearest' });
 }
 
-/** Puts the open export's text in the viewer; false (with the reason shown) when it cannot be made. */
-function fill() {
-  const k = KINDS[open];
+/**
+ * Puts the open export's text in the viewer; false (with the reason shown) when it cannot be made.
+ * A source may give its text later (a promise); a viewer changed meanwhile is left alone.
+ */
+async function fill() {
+  const kind = open;
+  const k = KINDS[kind];
+  let text;
   try {
-    current = sources[open]();
-    $('export-text').value = current;
-    $('export-copy').disabled = false;
-    $('export-download').disabled = false;
-    $('export-view').classList.remove('failed');
-    return true;
+    text = await sources[kind]();
   } catch (e) {
+    if (open !== kind) return false;
     current = '';
     $('export-text').value = '';
     $('export-copy').disabled = true;
@@ -210,6 +214,13 @@ function fill() {
     $('export-status').textContent = `The ${k.title.toLowerCase()} could not be made: ${e?.message ?? e}.`;
     return false;
   }
+  if (open !== kind) return false;
+  current = text;
+  $('export-text').value = current;
+  $('export-copy').disabled = false;
+  $('export-download').disabled = false;
+  $('export-view').classList.remove('failed');
+  return true;
 }
 
 async function copy() {
@@ -246,7 +257,8 @@ export function resultsChanged(hasReport) {
   $('copy-markdown').disabled = !hasReport;
   $('copy-csv').disabled = !hasReport;
   if (open && (hasReport || open === 'r')) {
-    if (fill()) $('export-status').textContent = KINDS[open].about;
+    const kind = open;
+    fill().then((made) => { if (made && open === kind) $('export-status').textContent = KINDS[kind].about; });
   } else if (open) {
     $('export-view').hidden = true;
     open = null;

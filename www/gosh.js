@@ -46,8 +46,9 @@ function keyOf(report) {
 export class GoshPlot {
   /**
    * @param {object} o
-   * @param {object} o.core the page's instance of the core (www/app.js loads it)
-   * @param {Promise<WebAssembly.Module>} o.module the compiled core, for the worker
+   * @param {() => object} o.core the page's instance of the core now (www/app.js loads it; the
+   *   full core by the time a GOSH plot is asked for)
+   * @param {() => Promise<WebAssembly.Module>} o.module loads the full core, for the worker
    * @param {string | null} o.workerSource the single file's worker script, or null
    * @param {(fn: Function, ...args) => any} o.call app.js's guarded call into the core
    * @param {(message: string) => void} o.onPanic the core panicked (the user is told)
@@ -77,7 +78,7 @@ export class GoshPlot {
     $('gosh-svg').addEventListener('click', () => {
       if (!this.density) return;
       try {
-        const svg = this.call(this.core.gosh_svg, this.density);
+        const svg = this.call(this.core().gosh_svg, this.density);
         download(new Blob([svg], { type: 'image/svg+xml' }), 'gosh.svg');
       } catch (e) {
         this.#status(`The SVG could not be made: ${e?.message ?? e}`);
@@ -110,7 +111,7 @@ export class GoshPlot {
   show(report, options) {
     let plan = null;
     try {
-      plan = this.call(this.core.gosh_plan, report.k);
+      plan = this.call(this.core().gosh_plan, report.k);
     } catch { /* the count is only a hint */ }
     $('gosh-count').textContent = plan && report.k >= 2 ? `(${plan.exhaustive
       ? `2${superscript(report.k)} − 1 = ${count(plan.subsets)} fits`
@@ -258,7 +259,7 @@ export class GoshPlot {
     this.canvas.width = Math.round(width * dpr);
     this.canvas.height = Math.round(height * dpr);
     try {
-      this.call(this.core.draw_gosh, this.canvas, this.density, dpr);
+      this.call(this.core().draw_gosh, this.canvas, this.density, dpr);
       for (const id of ['gosh-svg', 'gosh-png']) $(id).disabled = false;
     } catch (e) {
       this.figure.hidden = true;
@@ -271,7 +272,8 @@ export class GoshPlot {
     const t0 = performance.now();
     let run = null;
     try {
-      run = new this.core.GoshRun(report);
+      const { GoshRun } = this.core();
+      run = new GoshRun(report);
       const finished = await stepInChunks(run, {
         chunkMs: PAGE_CHUNK_MS,
         onProgress,
@@ -285,7 +287,7 @@ export class GoshPlot {
       if (e instanceof WebAssembly.RuntimeError) {
         const message = globalThis.metapoolPanic || e.message;
         delete globalThis.metapoolPanic;
-        this.core.__wbg_reset_state();
+        this.core().__wbg_reset_state();
         onPanic(message);
         return { error: { message: `internal error: ${message}`, row: null, column: null } };
       }

@@ -5,7 +5,8 @@
 // chunks of about 50 ms, each followed by a progress message and a look at the message queue, so
 // that a cancel or a newer run is heard at once; only the small binned density goes back.
 //
-// Messages in:  {type: "init", module}   module: a compiled WebAssembly.Module of the core
+// Messages in:  {type: "init", module, full}   module: a compiled WebAssembly.Module of the core;
+//                                            full: it is the full core (its glue is imported)
 //               {type: "analyze", id, doc}
 //               {type: "gosh", id, report}   fit the GOSH subsets of this report (drops any older run)
 //               {type: "gosh-cancel", id}
@@ -15,8 +16,11 @@
 //               {type: "gosh-result", id, density, ms} | {type: "gosh-result", id, error, ms}
 //               {type: "panic", id, message}   (the instance is unusable: the page restarts the worker)
 
-import * as core from '../pkg/metapool.js';
+import * as firstCore from '../pkg/metapool.js';
 import { stepInChunks } from './steps.js';
+
+/** The core's glue: the first core's (pkg/), or the full core's (pkg/full/) when init says so. */
+let core = firstCore;
 
 /** Work between two progress messages of a GOSH run (ms). */
 const GOSH_CHUNK_MS = 50;
@@ -26,7 +30,10 @@ let started = null;
 /** The core's error object ({message, row, column}) or any other throw, as a plain error. */
 function errorOf(e) {
   if (e && typeof e === 'object' && typeof e.message === 'string') {
-    return { message: e.message, row: e.row ?? null, column: e.column ?? null };
+    const error = { message: e.message, row: e.row ?? null, column: e.column ?? null };
+    // The first core leaves this analysis out: www/engine.js loads the full core and asks again.
+    if (e.needs_extras === true) error.needs_extras = true;
+    return error;
   }
   return { message: String(e), row: null, column: null };
 }
@@ -94,7 +101,10 @@ async function gosh(id, report) {
 self.addEventListener('message', async (event) => {
   const m = event.data;
   if (m?.type === 'init') {
-    started = core.default({ module_or_path: m.module }).then(
+    started = (async () => {
+      if (m.full) core = await import('../pkg/full/metapool.js');
+      await core.default({ module_or_path: m.module });
+    })().then(
       () => self.postMessage({ type: 'ready' }),
       (e) => self.postMessage({ type: 'failed', message: String(e?.message ?? e) }),
     );

@@ -48,6 +48,9 @@ pub enum Error {
     BadOption { option: String, value: String, allowed: String },
     /// A level (confidence level) is not strictly between 0 and 1.
     BadLevel { option: String, value: String },
+    /// An option asks for an analysis that this build of the core leaves out: the page's first
+    /// module is built without the `extras` feature, and loads the full core when it sees this.
+    NeedsExtras { option: String },
     /// An iterative estimator did not converge.
     NotConverged { method: String, iterations: usize },
     /// A computation produced a number that is not finite (extreme inputs).
@@ -84,6 +87,11 @@ impl Error {
     }
 
     /// The column (as named in the header) the error is about, if any.
+    /// Whether the error is [`Error::NeedsExtras`]: the same analysis in the full core works.
+    pub fn needs_extras(&self) -> bool {
+        matches!(self, Error::NeedsExtras { .. })
+    }
+
     pub fn column(&self) -> Option<&str> {
         match self {
             Error::NotANumber { column, .. }
@@ -159,6 +167,10 @@ impl fmt::Display for Error {
             Error::BadOption { option, value, allowed } => write!(
                 f,
                 "unknown {option} '{value}': choose one of {allowed}"
+            ),
+            Error::NeedsExtras { option } => write!(
+                f,
+                "the option {option} needs metapool's full core, which this build leaves out"
             ),
             Error::BadLevel { option, value } => write!(
                 f,

@@ -149,6 +149,30 @@ pub struct Validated {
     pub preset: Option<(&'static reproduce::Preset, Vec<String>)>,
 }
 
+impl Validated {
+    /// The first option (by its name in the document) that asks for more than the main fit:
+    /// what a core built without the `extras` feature cannot do. `options.gosh` counts too (the
+    /// page's GOSH plot, which that core cannot fit).
+    pub fn extras_asked(&self, options: &Options) -> Option<&'static str> {
+        [
+            ("by", self.by.is_some()),
+            ("mods", !self.mods.is_empty()),
+            ("leave1out", self.leave1out),
+            ("bias", self.bias),
+            ("cumulative", self.cumulative.is_some()),
+            ("mediation", self.mediation != mediation::pooled::Mediation::Ie),
+            ("rounding", self.rounding.is_some()),
+            ("table", !self.table.is_empty()),
+            ("reproduce", self.reproduce.is_some() || options.reproduce.as_deref().is_some_and(|t| !t.trim().is_empty())),
+            ("preset", self.preset.is_some()),
+            ("gosh", options.gosh == Some(true)),
+        ]
+        .into_iter()
+        .find(|&(_, asked)| asked)
+        .map(|(name, _)| name)
+    }
+}
+
 impl Options {
     /// Validates the options once, at the door.
     ///
@@ -212,15 +236,22 @@ impl Options {
                 None => Default::default(),
             },
             rounding: match (&self.reported, self.rounding) {
-                (Some(text), _) if !text.trim().is_empty() => {
-                    Some(Some(mediation::rounding::Reported::parse(text)?))
-                }
+                // A core without `extras` only notes that the rounding was asked for.
+                (Some(text), _) if !text.trim().is_empty() => Some(if cfg!(feature = "extras") {
+                    Some(mediation::rounding::Reported::parse(text)?)
+                } else {
+                    None
+                }),
                 (_, Some(true)) => Some(None),
                 _ => None,
             },
             table: self.table.as_ref().map(Columns::names).unwrap_or_default(),
             per_study: mediation::per_study::Settings::new(level, self.mc_draws, self.seed)?,
-            reproduce: given(&self.reproduce).map(reproduce::Published::parse).transpose()?,
+            reproduce: if cfg!(feature = "extras") {
+                given(&self.reproduce).map(reproduce::Published::parse).transpose()?
+            } else {
+                None // read by the full core (extras_asked says it is asked for)
+            },
             preset,
         })
     }
@@ -274,87 +305,23 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
     let fit = model::fit(&input.studies, &settings.model)?;
     let mut warnings = input.warnings;
     warnings.extend(fit.warnings.iter().cloned());
-    let (mut subgroups, mut subgroup_test) = (None, None);
-    if let Some(by) = &settings.by {
-        let s = subgroups::fit(&input.studies, by, &settings.model)?;
-        warnings.extend(s.warnings.iter().cloned());
-        subgroup_test = s.test.map(report::SubgroupTestRow::from);
-        subgroups = Some(report::subgroup_rows(&s, &input.studies));
-    }
-    let mut regression = None;
-    if !settings.mods.is_empty() {
-        let r = regression::fit(&input.studies, &settings.mods, &settings.model)?;
-        warnings.extend(r.warnings.iter().cloned());
-        regression = Some(report::RegressionReport::from_fit(&r, &input.studies));
-    }
-    let leave1out = if settings.leave1out {
-        optional(influence::leave_one_out(&input.studies, &fit, &settings.model), &mut warnings)?
-            .map(|deleted| report::leave_one_out_rows(&input.studies, &deleted))
-    } else {
-        None
-    };
-    let bias = if settings.bias {
-        optional(bias::small_study_effects(&input.studies, &settings.model), &mut warnings)?
-    } else {
-        None
-    };
-    if let Some(b) = &bias {
-        warnings.extend(b.warnings.iter().cloned());
-    }
-    let cumulative = match &settings.cumulative {
-        None => None,
-        Some(by) => {
-            let order = match by {
-                Some(col) => influence::order_by(&input.studies, col)?,
-                None => (0..input.studies.k()).collect(),
-            };
-            let steps = influence::cumulative(&input.studies, &order, &settings.model)?;
-            Some(report::cumulative_rows(&input.studies, &steps))
-        }
-    };
     let paths = mediation::per_study::study_paths(&input.studies);
     let mut studies = report::study_rows(&input.studies, &fit);
     report::set_path_intervals(&mut studies, &mediation::per_study::intervals(&paths, &settings.per_study)?);
-    let pooled_paths = match settings.mediation {
-        mediation::pooled::Mediation::Ie => None,
-        mode => optional(
-            mediation::pooled::pool_as(mode, &input.studies, &settings.model, &settings.per_study),
-            &mut warnings,
-        )?
-        .map(|p| {
-            warnings.extend(p.warnings.iter().cloned());
-            mediation::pooled::PathsReport::new(&p, &input.studies, &fit, &settings.per_study)
-        }),
-    };
     let ci_rule_sensitivity =
         mediation::sensitivity::sensitivity(&input.studies, &settings.model, settings.read.ci_level_in)?.map(|s| {
             warnings.extend(s.warnings);
             s.rows
         });
-    let rounding = match &settings.rounding {
-        None => None,
-        Some(reported) => {
-            let (r, w) = mediation::rounding::ranges(&input.studies, &settings.model, &settings.read, reported.as_ref())?;
-            warnings.extend(w);
-            Some(r)
-        }
-    };
-    let table = if settings.table.is_empty() {
-        None
+    let extras = if cfg!(feature = "extras") {
+        optional_analyses(&settings, &input.studies, &fit, &mut warnings)?
     } else {
-        optional(mediation::table::fit(&input.studies, &settings.table, &settings.model), &mut warnings)?.map(|t| {
-            warnings.extend(t.warnings.iter().cloned());
-            mediation::table::rows(&t, &input.studies)
-        })
+        if let Some(option) = settings.extras_asked(&doc.options) {
+            return Err(Error::NeedsExtras { option: option.into() });
+        }
+        Extras::default()
     };
-    let reproduce = match &settings.reproduce {
-        Some(published) => Some(reproduce::solve(&input.studies, published, &settings.read, settings.model.level)?),
-        None => None,
-    };
-    let preset = match &settings.preset {
-        Some((p, overridden)) => Some(reproduce::PresetReport::new(p, overridden, &input.studies, &fit)?),
-        None => None,
-    };
+    let Extras { subgroups, subgroup_test, regression, leave1out, cumulative, bias, paths: pooled_paths, rounding, table, reproduce, preset } = extras;
     Ok(Report {
         k: fit.k,
         overall: report::Overall::from_fit(&fit),
@@ -377,6 +344,108 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
     })
 }
 
+/// The parts of a report that the options ask for beyond the main fit.
+#[derive(Default)]
+struct Extras {
+    subgroups: Option<Vec<report::SubgroupRow>>,
+    subgroup_test: Option<report::SubgroupTestRow>,
+    regression: Option<report::RegressionReport>,
+    leave1out: Option<Vec<report::LeaveOneOutRow>>,
+    cumulative: Option<Vec<report::CumulativeRow>>,
+    bias: Option<bias::Bias>,
+    paths: Option<mediation::pooled::PathsReport>,
+    rounding: Option<mediation::rounding::Rounding>,
+    table: Option<Vec<mediation::table::TableRow>>,
+    reproduce: Option<reproduce::Reproduce>,
+    preset: Option<reproduce::PresetReport>,
+}
+
+/// Subgroups, meta-regression, leave-one-out, small-study effects, the cumulative analysis, the
+/// pooled paths, the rounding ranges, the summary table, a reproduced result and a preset: each
+/// as `settings` ask. Built only with the `extras` feature (the page's second module; its first
+/// says [`Error::NeedsExtras`] instead).
+fn optional_analyses(
+    settings: &Validated,
+    studies: &Studies,
+    fit: &model::Fit,
+    warnings: &mut Vec<String>,
+) -> Result<Extras, Error> {
+    let (mut subgroups, mut subgroup_test) = (None, None);
+    if let Some(by) = &settings.by {
+        let s = subgroups::fit(studies, by, &settings.model)?;
+        warnings.extend(s.warnings.iter().cloned());
+        subgroup_test = s.test.map(report::SubgroupTestRow::from);
+        subgroups = Some(report::subgroup_rows(&s, studies));
+    }
+    let mut regression = None;
+    if !settings.mods.is_empty() {
+        let r = regression::fit(studies, &settings.mods, &settings.model)?;
+        warnings.extend(r.warnings.iter().cloned());
+        regression = Some(report::RegressionReport::from_fit(&r, studies));
+    }
+    let leave1out = if settings.leave1out {
+        optional(influence::leave_one_out(studies, fit, &settings.model), warnings)?
+            .map(|deleted| report::leave_one_out_rows(studies, &deleted))
+    } else {
+        None
+    };
+    let bias = if settings.bias {
+        optional(bias::small_study_effects(studies, &settings.model), warnings)?
+    } else {
+        None
+    };
+    if let Some(b) = &bias {
+        warnings.extend(b.warnings.iter().cloned());
+    }
+    let cumulative = match &settings.cumulative {
+        None => None,
+        Some(by) => {
+            let order = match by {
+                Some(col) => influence::order_by(studies, col)?,
+                None => (0..studies.k()).collect(),
+            };
+            let steps = influence::cumulative(studies, &order, &settings.model)?;
+            Some(report::cumulative_rows(studies, &steps))
+        }
+    };
+    let pooled_paths = match settings.mediation {
+        mediation::pooled::Mediation::Ie => None,
+        mode => optional(
+            mediation::pooled::pool_as(mode, studies, &settings.model, &settings.per_study),
+            warnings,
+        )?
+        .map(|p| {
+            warnings.extend(p.warnings.iter().cloned());
+            mediation::pooled::PathsReport::new(&p, studies, fit, &settings.per_study)
+        }),
+    };
+    let rounding = match &settings.rounding {
+        None => None,
+        Some(reported) => {
+            let (r, w) = mediation::rounding::ranges(studies, &settings.model, &settings.read, reported.as_ref())?;
+            warnings.extend(w);
+            Some(r)
+        }
+    };
+    let table = if settings.table.is_empty() {
+        None
+    } else {
+        optional(mediation::table::fit(studies, &settings.table, &settings.model), warnings)?.map(|t| {
+            warnings.extend(t.warnings.iter().cloned());
+            mediation::table::rows(&t, studies)
+        })
+    };
+    let reproduce = match &settings.reproduce {
+        Some(published) => Some(reproduce::solve(studies, published, &settings.read, settings.model.level)?),
+        None => None,
+    };
+    let preset = match &settings.preset {
+        Some((p, overridden)) => Some(reproduce::PresetReport::new(p, overridden, studies, fit)?),
+        None => None,
+    };
+    Ok(Extras { subgroups, subgroup_test, regression, leave1out, cumulative, bias, paths: pooled_paths, rounding, table, reproduce, preset })
+}
+
 /// An R script that reproduces the analysis with metafor: the data inline (each study's yᵢ and
 /// vᵢ as metapool read them), `rma()` with the same method, CI type and level, the subgroups and
 /// the meta-regression, printing metafor's output and one machine-readable line per number
@@ -387,4 +456,61 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
 /// As [`analyze`]: the document must be valid.
 pub fn r_script(doc: &Document) -> Result<String, Error> {
     export_r::script(doc)
+}
+
+/// The core as the page first loads it, built without the `extras` feature (`./build.sh test`
+/// runs these with `--no-default-features`): the main fit is whole, and every option it leaves
+/// out is refused with [`Error::NeedsExtras`], which the page answers by loading the full core.
+#[cfg(all(test, not(feature = "extras")))]
+mod without_extras {
+    use super::*;
+
+    const BCG: &str = include_str!("../../www/examples/bcg.csv");
+
+    fn doc(options: Options) -> Document {
+        Document { data: BCG.into(), options }
+    }
+
+    #[test]
+    fn the_main_fit_is_whole() {
+        let r = analyze(&doc(Options::default())).expect("a report");
+        // metafor: rma(yi, vi, data = dat.bcg) (REML): -0.7145, tau^2 = 0.3132.
+        assert!((r.overall.estimate - -0.714_5).abs() < 1e-4, "{}", r.overall.estimate);
+        assert!((r.overall.tau2 - 0.313_2).abs() < 1e-4);
+        assert_eq!(r.studies.len(), 13);
+        let json = serde_json::to_value(&r).unwrap();
+        assert!(json.get("subgroups").is_none() && json.get("ci_rule_sensitivity").is_none());
+    }
+
+    #[test]
+    fn every_extra_is_refused_by_name() {
+        let cases: Vec<(&str, Options)> = vec![
+            ("by", Options { by: Some("alloc".into()), ..Default::default() }),
+            ("mods", Options { mods: Some(Columns::Text("ablat".into())), ..Default::default() }),
+            ("leave1out", Options { leave1out: Some(true), ..Default::default() }),
+            ("bias", Options { bias: Some(true), ..Default::default() }),
+            ("cumulative", Options { cumulative: Some(true), ..Default::default() }),
+            ("rounding", Options { reported: Some("not a result".into()), ..Default::default() }),
+            ("table", Options { table: Some(Columns::Text("alloc".into())), ..Default::default() }),
+            ("reproduce", Options { reproduce: Some("not a result".into()), ..Default::default() }),
+            ("preset", Options { preset: Some("revman5".into()), ..Default::default() }),
+            ("gosh", Options { gosh: Some(true), ..Default::default() }),
+        ];
+        for (name, options) in cases {
+            let e = analyze(&doc(options)).expect_err(name);
+            assert!(e.needs_extras(), "{name}: {e}");
+            assert!(e.to_string().contains(name), "{name}: {e}");
+        }
+        // A bad option is still said as such, not as a missing extra.
+        let e = analyze(&doc(Options { method: Some("XX".into()), ..Default::default() })).unwrap_err();
+        assert!(!e.needs_extras());
+    }
+
+    #[test]
+    fn only_the_forest_and_funnel_plots_are_drawn() {
+        let r = analyze(&doc(Options::default())).unwrap();
+        assert!(plot::PlotKind::Forest.svg(&r, &plot::PlotStyle::default()).is_ok());
+        let e = plot::PlotKind::Baujat.svg(&r, &plot::PlotStyle::default()).unwrap_err();
+        assert!(e.to_string().contains("full core"), "{e}");
+    }
 }

@@ -9,7 +9,8 @@ use crate::model::Fit;
 use crate::studies::Studies;
 use serde::{Deserialize, Serialize};
 
-/// The whole report of one analysis.
+/// The whole report of one analysis. A core built without the `extras` feature (the page's first
+/// module) neither writes nor reads the parts it cannot compute.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     pub k: usize,
@@ -18,21 +19,27 @@ pub struct Report {
     pub columns: Vec<ColumnInfo>,
     /// With `by`: one fit per subgroup, in sorted order of the group names.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub subgroups: Option<Vec<SubgroupRow>>,
     /// With `by`: the test for subgroup differences (null with fewer than two subgroups).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub subgroup_test: Option<SubgroupTestRow>,
     /// With `mods`: the meta-regression.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub regression: Option<RegressionReport>,
     /// With `leave1out`: the fit without each study, in input order, with influence diagnostics.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub leave1out: Option<Vec<LeaveOneOutRow>>,
     /// With `cumulative`: the fit to the first 1, 2, …, k studies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub cumulative: Option<Vec<CumulativeRow>>,
     /// With `bias`: small-study effects and publication bias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub bias: Option<crate::bias::Bias>,
     /// When some study is given by its mediation paths: how its variance and its intervals were
     /// computed.
@@ -41,6 +48,7 @@ pub struct Report {
     /// With `mediation = "paths"`: a and b pooled separately, their product, and how far it is
     /// from the pooled indirect effect.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub paths: Option<crate::mediation::pooled::PathsReport>,
     /// When some study is given by confidence limits: the pooled result under each rule for
     /// their SE.
@@ -48,15 +56,19 @@ pub struct Report {
     pub ci_rule_sensitivity: Option<Vec<crate::mediation::sensitivity::RuleRow>>,
     /// With `rounding` or `reported`: the pooled results consistent with the input's rounding.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub rounding: Option<crate::mediation::rounding::Rounding>,
     /// With `table`: one pooled row per combination of the columns' values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub table: Option<Vec<crate::mediation::table::TableRow>>,
     /// With `reproduce`: the settings that reproduce a published result, and the nearest misses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub reproduce: Option<crate::reproduce::Reproduce>,
     /// With `preset`: the preset, its source, and the main fit under its conventions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(not(feature = "extras"), serde(skip))]
     pub preset: Option<crate::reproduce::PresetReport>,
     pub warnings: Vec<String>,
 }

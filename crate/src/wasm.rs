@@ -44,7 +44,9 @@ use crate::{Document, Report};
 use plotters::drawing::IntoDrawingArea;
 use plotters_canvas::CanvasBackend;
 use serde::Serialize;
+use std::cell::RefCell;
 use std::fmt::Display;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
 
@@ -78,15 +80,16 @@ pub fn pool(yi: Vec<f64>, vi: Vec<f64>, options: JsValue) -> Result<JsValue, JsV
         serde_wasm_bindgen::from_value(options)
             .map_err(|e| into_error(format_args!("the options are not valid: {e}"), None, None))?
     };
-    let overall = crate::pool(&yi, &vi, &options).map_err(|e| into_error(&e, e.row(), e.column()))?;
+    let overall = crate::pool(&yi, &vi, &options).map_err(|e| core_error(&e))?;
     to_js(&overall)
 }
 
+#[cfg(feature = "extras")]
 /// The analysis as an R script using metafor: document in, the script's text out.
 #[wasm_bindgen]
 pub fn export_r(doc: JsValue) -> Result<String, JsValue> {
     let doc = document_in(doc)?;
-    crate::r_script(&doc).map_err(|e| into_error(&e, e.row(), e.column()))
+    crate::r_script(&doc).map_err(|e| core_error(&e))
 }
 
 /// The named presets of common software defaults, each with its source.
@@ -132,7 +135,7 @@ pub fn draw_funnel(canvas: HtmlCanvasElement, report: JsValue, dpr: f64) -> Resu
 /// The size `[width, height]` in CSS pixels the forest plot of `report` needs.
 #[wasm_bindgen]
 pub fn forest_size(report: JsValue) -> Result<Vec<u32>, JsValue> {
-    let (width, height) = plot::forest_size(&report_in(report)?);
+    let (width, height) = plot::forest_size(&*report_in(report)?);
     Ok(vec![width, height])
 }
 
@@ -155,7 +158,7 @@ pub fn forest_svg(report: JsValue) -> Result<String, JsValue> {
 /// The funnel plot as an SVG document, at the default size.
 #[wasm_bindgen]
 pub fn funnel_svg(report: JsValue) -> Result<String, JsValue> {
-    plot::funnel_svg(&report_in(report)?, &PlotStyle::default())
+    plot::funnel_svg(&*report_in(report)?, &PlotStyle::default())
         .map_err(|e| into_error(e, None, None))
 }
 
@@ -198,16 +201,18 @@ pub fn plot_svg(report: JsValue, kind: &str) -> Result<String, JsValue> {
 #[wasm_bindgen]
 pub fn plot_size(report: JsValue, kind: &str) -> Result<Vec<u32>, JsValue> {
     let kind = kind_in(kind)?;
-    let (width, height) = plot::size(kind, &report_in(report)?);
+    let (width, height) = plot::size(kind, &*report_in(report)?);
     Ok(vec![width, height])
 }
 
+#[cfg(feature = "extras")]
 /// A GOSH run of a report's studies (see the module docs), stepped by the page's worker.
 #[wasm_bindgen]
 pub struct GoshRun {
     run: plot::ReportGosh,
 }
 
+#[cfg(feature = "extras")]
 #[wasm_bindgen]
 impl GoshRun {
     /// Plans the GOSH run of `report` (as `analyze` returned it); fits nothing yet.
@@ -236,7 +241,8 @@ impl GoshRun {
     }
 }
 
-/// What a GOSH run over `k` studies fits: `{subsets, exhaustive}`.
+/// What a GOSH run over `k` studies fits: `{subsets, exhaustive}` (in both cores: the page shows
+/// it beside the option before the full core is loaded).
 #[wasm_bindgen]
 pub fn gosh_plan(k: usize) -> Result<JsValue, JsValue> {
     #[derive(Serialize)]
@@ -251,6 +257,7 @@ pub fn gosh_plan(k: usize) -> Result<JsValue, JsValue> {
     })
 }
 
+#[cfg(feature = "extras")]
 /// Draws the GOSH plot of a density (from `GoshRun.density`) on `canvas`, as [`draw_plot`].
 #[wasm_bindgen]
 pub fn draw_gosh(canvas: HtmlCanvasElement, density: JsValue, dpr: f64) -> Result<(), JsValue> {
@@ -264,6 +271,7 @@ pub fn draw_gosh(canvas: HtmlCanvasElement, density: JsValue, dpr: f64) -> Resul
     area.present().map_err(|e| into_error(e, None, None))
 }
 
+#[cfg(feature = "extras")]
 /// The GOSH plot of a density as an SVG document, at the default size.
 #[wasm_bindgen]
 pub fn gosh_svg(density: JsValue) -> Result<String, JsValue> {
@@ -271,6 +279,7 @@ pub fn gosh_svg(density: JsValue) -> Result<String, JsValue> {
         .map_err(|e| into_error(e, None, None))
 }
 
+#[cfg(feature = "extras")]
 /// A GOSH density (as `GoshRun.density` returned it) back into the core's type.
 fn density_in(density: JsValue) -> Result<gosh::Density, JsValue> {
     serde_wasm_bindgen::from_value(density)
@@ -282,10 +291,26 @@ fn kind_in(kind: &str) -> Result<PlotKind, JsValue> {
     kind.parse().map_err(|e| into_error(e, None, None))
 }
 
-/// A report (a JS value, as `analyze` returned it) back into the core's type.
-fn report_in(report: JsValue) -> Result<Report, JsValue> {
-    serde_wasm_bindgen::from_value(report)
-        .map_err(|e| into_error(format_args!("not a metapool report: {e}"), None, None))
+/// A report (a JS value, as `analyze` returned it) back into the core's type. The last one
+/// converted is remembered with its JS object: the page draws several plots of one report (each
+/// asking for its size, then drawing), and converting 100 studies takes about half a millisecond.
+/// The page never changes a report object it was given.
+fn report_in(report: JsValue) -> Result<Rc<Report>, JsValue> {
+    thread_local! {
+        static LAST: RefCell<Option<(JsValue, Rc<Report>)>> = const { RefCell::new(None) };
+    }
+    if let Some(hit) = LAST.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(js, _)| js_sys::Object::is(js, &report))
+            .map(|(_, r)| Rc::clone(r))
+    }) {
+        return Ok(hit);
+    }
+    let converted: Report = serde_wasm_bindgen::from_value(report.clone())
+        .map_err(|e| into_error(format_args!("not a metapool report: {e}"), None, None))?;
+    let converted = Rc::new(converted);
+    LAST.set(Some((report, Rc::clone(&converted))));
+    Ok(converted)
 }
 
 /// An analysis document from a JS value.
@@ -302,7 +327,7 @@ fn document_in(doc: JsValue) -> Result<Document, JsValue> {
 /// Document (a JS value) to report.
 fn report_of(doc: JsValue) -> Result<Report, JsValue> {
     let doc = document_in(doc)?;
-    crate::analyze(&doc).map_err(|e| into_error(&e, e.row(), e.column()))
+    crate::analyze(&doc).map_err(|e| core_error(&e))
 }
 
 fn canvas_area(
@@ -319,6 +344,9 @@ struct JsError<'a> {
     message: String,
     row: Option<usize>,
     column: Option<&'a str>,
+    /// Only when true: the analysis needs the full core (this one was built without `extras`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    needs_extras: bool,
 }
 
 /// The one way errors cross the boundary: `{message, row, column}`.
@@ -327,6 +355,19 @@ fn into_error(message: impl Display, row: Option<usize>, column: Option<&str>) -
         message: message.to_string(),
         row,
         column,
+        needs_extras: false,
+    })
+    .unwrap_or_else(|e| e)
+}
+
+/// A core error as `{message, row, column}`, with `needs_extras: true` for
+/// [`crate::Error::NeedsExtras`] (the page then loads the full core and asks again).
+fn core_error(e: &crate::Error) -> JsValue {
+    to_js(&JsError {
+        message: e.to_string(),
+        row: e.row(),
+        column: e.column(),
+        needs_extras: e.needs_extras(),
     })
     .unwrap_or_else(|e| e)
 }
@@ -477,6 +518,23 @@ mod tests {
         assert!(ink(&funnel) > 500.0, "the funnel plot has ink");
         assert!(forest_svg(d()).unwrap().starts_with("<svg"));
         assert!(funnel_svg(d()).unwrap().starts_with("<svg"));
+    }
+
+    #[wasm_bindgen_test]
+    fn each_report_object_is_converted_for_itself() {
+        // report_in remembers the last report converted, by its JS object: alternating two
+        // reports must still give each its own plot.
+        let bcg = analyze(doc(BCG, "{}")).unwrap();
+        let two = analyze(doc("study,yi,vi\nA,0.1,0.01\nB,0.3,0.02\n", "{}")).unwrap();
+        let tall = forest_size(bcg.clone()).unwrap()[1];
+        let short = forest_size(two.clone()).unwrap()[1];
+        assert!(tall > short, "{tall} > {short}");
+        for _ in 0..2 {
+            assert_eq!(forest_size(bcg.clone()).unwrap()[1], tall);
+            assert_eq!(forest_size(two.clone()).unwrap()[1], short);
+        }
+        // An equal report in another object is converted again (and sized the same).
+        assert_eq!(forest_size(analyze(doc(BCG, "{}")).unwrap()).unwrap()[1], tall);
     }
 
     #[wasm_bindgen_test]

@@ -2,7 +2,7 @@
 // the core benchmarks; dist/ must be built). Not a test: it prints figures beside the budgets of
 // issue 8 and fails on nothing but a broken page. Run: node tests/e2e/bench.mjs [--quick]
 //
-//   1. wasm + JS bytes gzipped (level 9): pkg/metapool_bg.wasm, pkg/metapool.js, www/*.js;
+//   1. wasm + JS bytes gzipped (level 9) as dist/ serves them: pkg/metapool_bg.wasm, pkg/metapool.js, www/*.js;
 //   2. cold load: navigation start to the first result on the screen (the page's
 //      "metapool:result" mark), each run in a fresh browser profile (nothing cached);
 //   3. edit to redrawn forest plot at k = 10, 100, 1,000, 10,000: a CSV opened as "Open CSV…"
@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { start, open, studiesCsv, openCsv, settled, ROOT, ARTIFACTS } from './helpers.js';
+import { start, open, studiesCsv, openCsv, settled, ROOT, DIST, ARTIFACTS } from './helpers.js';
 
 const QUICK = process.argv.includes('--quick');
 const RUNS = QUICK ? 2 : 5;
@@ -45,11 +45,12 @@ const RECORD = () => {
 
 // ---- 1. bytes ----
 
+/** What dist/ serves (the release wasm after wasm-opt, the scripts minified): every script the page loads. */
 function sizes() {
   const files = ['pkg/metapool_bg.wasm', 'pkg/metapool.js',
-    ...fs.readdirSync(path.join(ROOT, 'www')).filter((f) => f.endsWith('.js')).sort().map((f) => `www/${f}`)];
+    ...fs.readdirSync(path.join(DIST, 'www')).filter((f) => f.endsWith('.js')).sort().map((f) => `www/${f}`)];
   const rows = files.map((f) => {
-    const bytes = fs.readFileSync(path.join(ROOT, f));
+    const bytes = fs.readFileSync(path.join(DIST, f));
     return { file: f, raw: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
   });
   const total = rows.reduce((s, r) => s + r.gzip, 0);

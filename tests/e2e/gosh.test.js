@@ -147,7 +147,9 @@ test('a long run (k = 300: 10⁶ random subsets) can be stopped, and unticking e
   assert.equal(workers.started, 1, 'only the analyses\' worker so far');
   await page.check('#gosh');
   await waitStatus(page, /^Fitting: [\d,]+ of 1,000,000 subsets/);
-  assert.equal(workers.started, 2, 'the GOSH plot has a worker of its own');
+  // The option loads the full core: the analyses' worker starts afresh with it, and the GOSH
+  // plot has a worker of its own.
+  assert.equal(workers.started, 3, 'the analyses\' worker again, with the full core, and the GOSH worker');
   assert.match(await page.textContent('#gosh-method'),
     /^1,000,000 random subsets of the 300 studies \(each study in a subset with probability ½, drawn from a fixed seed: the same plot every time\) are each fitted/);
   assert.equal(await page.isVisible('#gosh-cancel'), true);
@@ -171,8 +173,8 @@ test('a long run (k = 300: 10⁶ random subsets) can be stopped, and unticking e
   await waitStatus(page, /^Fitting:/);
   await page.uncheck('#gosh');
   await page.waitForSelector('#gosh-section', { state: 'hidden' });
-  for (let i = 0; i < 50 && workers.closed < 1; i++) await page.waitForTimeout(100);
-  assert.equal(workers.closed, 1, 'the GOSH worker has ended');
+  for (let i = 0; i < 50 && workers.closed < 2; i++) await page.waitForTimeout(100);
+  assert.equal(workers.closed, 2, 'the GOSH worker has ended (and the first core\'s analyses worker before it)');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
@@ -215,8 +217,9 @@ test('analyses go on while GOSH fits: an edit is analysed at once; new studies s
 
 /**
  * Serves www/worker.js with a prelude that makes the core's GoshRun.step panic at the first step
- * of the first GOSH run in the workers started `generations` (counted from 0; the first worker
- * runs the analyses, the GOSH workers come after). Returns the count of workers started.
+ * of the first GOSH run in the workers started `generations` (counted from 0; the first two
+ * run the analyses, with the first core and then the full one, the GOSH workers come after).
+ * Returns the count of workers started.
  */
 async function panickyGosh(page, generations) {
   const started = { n: 0 };
@@ -254,7 +257,9 @@ test('a panic while fitting: reported, a fresh GOSH worker fits again; twice in 
   const page = await s.context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(e.message));
-  const started = await panickyGosh(page, [1, 3, 4]);
+  // Workers: 0 the analyses' (first core), 1 the analyses' again (the GOSH option loads the full
+  // core), then the GOSH workers.
+  const started = await panickyGosh(page, [2, 4, 5]);
   await page.goto(s.url);
   await settled(page);
   await waitSummary(page, /k = 13/);
@@ -263,18 +268,18 @@ test('a panic while fitting: reported, a fresh GOSH worker fits again; twice in 
   assert.match(await page.textContent('#fatal-text'), /internal error and was restarted \(panicked at crate\/src\/gosh\.rs: simulated bug\)/);
   await waitStatus(page, /^All 8,191 subsets fitted/);
   assert.ok(await ink(page, 'gosh-canvas') > 5000);
-  assert.equal(started.n, 3, 'a fresh GOSH worker');
+  assert.equal(started.n, 4, 'a fresh GOSH worker');
   // The analyses' worker was not touched.
   await page.selectOption('#method', 'DL');
   await waitSummary(page, /random-effects DL/);
-  assert.equal(started.n, 3);
+  assert.equal(started.n, 4);
   // Unticked and ticked: a new GOSH worker, which panics, and so does the next: the run's error.
   await page.click('#fatal-close');
   await page.uncheck('#gosh');
   await page.check('#gosh');
   await waitStatus(page, /^The GOSH plot could not be computed: internal error: panicked at crate\/src\/gosh\.rs: simulated bug\.$/);
   assert.equal(await page.isHidden('#gosh-figure'), true);
-  assert.equal(started.n, 5);
+  assert.equal(started.n, 6);
   await waitSummary(page, /random-effects DL/);
   assert.deepEqual(problems, []);
   await page.close();

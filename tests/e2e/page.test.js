@@ -263,7 +263,7 @@ test('no request leaves the page\'s origin', async () => {
   const foreign = urls.filter((u) => !u.startsWith(s.url) && !u.startsWith('data:') && !u.startsWith('blob:'));
   assert.deepEqual(foreign, []);
   const paths = new Set(urls.map((u) => new URL(u).pathname));
-  assert.deepEqual([...paths].sort(), ['/', '/pkg/metapool.js', '/pkg/metapool_bg.wasm', '/www/analyses.js', '/www/app.js',
+  assert.deepEqual([...paths].sort(), ['/', '/pkg/full/metapool.js', '/pkg/full/metapool_bg.wasm', '/pkg/metapool.js', '/pkg/metapool_bg.wasm', '/www/analyses.js', '/www/app.js',
     '/www/boot.js', '/www/csp.js', '/www/engine.js', '/www/examples/bcg.csv', '/www/examples/mediation_ie.csv', '/www/exports.js',
     '/www/format.js', '/www/gosh.js', '/www/mediation.js', '/www/pacing.js', '/www/persist.js', '/www/reproduce.js',
     '/www/share.js', '/www/steps.js', '/www/style.css', '/www/table.js', '/www/worker.js']);

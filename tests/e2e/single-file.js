@@ -1,7 +1,8 @@
 // Writes dist/metapool.html: the whole page in one file that works from file://.
 // The ES modules (wasm-bindgen's glue, then www/*.js in import order) are joined into one
 // inline module script, each module wrapped in a function that returns its exports; the CSS goes
-// into a <style>; the wasm and the example CSVs go in as base64 and text. The Content-Security-
+// into a <style>; the wasm and the example CSVs go in as base64 and text. The core is the full one
+// (pkg/full/), so the single file never loads a second core. The Content-Security-
 // Policy allows exactly these inline blocks by their SHA-256 hashes. The analysis worker (the core's
 // glue, www/steps.js and www/worker.js) goes in as the text of one classic script, started from a
 // blob: URL (the analyses' worker and the GOSH plot's worker both run it).
@@ -36,8 +37,11 @@ const MODULES = [
 const WORKER_MODULES = ['pkg/metapool.js', 'www/steps.js', 'www/worker.js'];
 const varOf = new Map([...MODULES, ['www/worker.js', '__m_worker']]);
 
+/** The single file carries the full core (pkg/full/) as the core: nothing is loaded later. */
+const SOURCE = new Map([['pkg/metapool.js', 'pkg/full/metapool.js']]);
+
 function bundleModule(file) {
-  let code = read(file);
+  let code = read(SOURCE.get(file) ?? file);
   const exports = [];
   code = code.replace(/^export\s+(async\s+function|function|class|const|let)\s+([\w$]+)/gm, (_, kind, name) => {
     exports.push([name, name]);
@@ -69,7 +73,7 @@ const examples = {};
 for (const f of fs.readdirSync(path.join(dist, 'www/examples'))) {
   if (f.endsWith('.csv')) examples[f.replace(/\.csv$/, '')] = read(`www/examples/${f}`);
 }
-const wasm = fs.readFileSync(path.join(dist, 'pkg/metapool_bg.wasm')).toString('base64');
+const wasm = fs.readFileSync(path.join(dist, 'pkg/full/metapool_bg.wasm')).toString('base64');
 
 // A classic worker script has no import.meta; the core only reads it when given no module.
 const worker = WORKER_MODULES.map(bundleModule).join('').replaceAll('import.meta.url', 'self.location.href');

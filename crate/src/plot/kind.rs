@@ -88,6 +88,7 @@ impl PlotKind {
         match self {
             PlotKind::Forest => forest::forest_svg(report, style),
             PlotKind::Funnel => funnel::funnel_svg(report, style),
+            _ if !cfg!(feature = "extras") => Err(needs_extras(self)),
             PlotKind::SubgroupForest => subgroup_forest::subgroup_forest_svg(report, style),
             PlotKind::Bubble => bubble::bubble_svg(report, &moderator(report)?, style),
             PlotKind::FunnelContours => funnel_contours::funnel_contours_svg(report, style),
@@ -144,6 +145,7 @@ pub fn draw<DB: DrawingBackend>(
     match kind {
         PlotKind::Forest => forest::draw_forest(area, report, style),
         PlotKind::Funnel => funnel::draw_funnel(area, report, style),
+        _ if !cfg!(feature = "extras") => Err(needs_extras(kind)),
         PlotKind::SubgroupForest => subgroup_forest::draw_subgroup_forest(area, report, style),
         PlotKind::Bubble => bubble::draw_bubble(area, report, &moderator(report)?, style),
         PlotKind::FunnelContours => funnel_contours::draw_funnel_contours(area, report, style),
@@ -153,9 +155,17 @@ pub fn draw<DB: DrawingBackend>(
     }
 }
 
+/// A core built without the `extras` feature draws the forest and funnel plots only.
+fn needs_extras(kind: PlotKind) -> PlotError {
+    PlotError::new(format!("the {kind} plot needs metapool's full core, which this build leaves out"))
+}
+
 /// The natural size in CSS pixels of the plot `kind` of `report`: the forest-like plots grow
 /// with their rows; the others take the default [`PlotStyle`] size.
 pub fn size(kind: PlotKind, report: &Report) -> (u32, u32) {
+    if !cfg!(feature = "extras") && !matches!(kind, PlotKind::Forest | PlotKind::Funnel) {
+        return (PlotStyle::default().width, PlotStyle::default().height);
+    }
     match kind {
         PlotKind::Forest => forest::forest_size(report),
         PlotKind::SubgroupForest => subgroup_forest::subgroup_forest_size(report),

@@ -265,11 +265,19 @@ fn measure(family: &str, text: &str, font: Font) -> f64 {
             .and_then(|c| c.dyn_into::<web_sys::HtmlCanvasElement>().ok())
             .and_then(|c| c.get_context("2d").ok().flatten())
             .and_then(|c| c.dyn_into().ok());
+        /// The font the context was last set to: setting it parses the font again each time.
+        static FONT: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
     }
     let weight = if font.bold { "bold" } else { "normal" };
     let measured = CONTEXT.with(|context| {
         let context = context.as_ref()?;
-        context.set_font(&format!("{weight} {}px {family}", font.size));
+        let css = format!("{weight} {}px {family}", font.size);
+        FONT.with_borrow_mut(|last| {
+            if *last != css {
+                context.set_font(&css);
+                *last = css;
+            }
+        });
         context.measure_text(text).ok().map(|m| m.width())
     });
     if let Some(w) = measured {
