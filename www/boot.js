@@ -1,5 +1,6 @@
 // Starts compiling the core (preloaded by index.html) while the modules load: an async classic
-// script, run before any module. www/engine.js's compileCore() takes the compiled module from
+// script, which runs before the modules as a rule (www/engine.js compiles the core itself
+// otherwise). www/engine.js's compileCore() takes the compiled module from
 // here. No statistics here.
 'use strict';
 (() => {

@@ -34,26 +34,25 @@ export async function compileCore(inlined) {
   if (inlined) {
     return WebAssembly.compile(Uint8Array.from(atob(inlined.wasm), (c) => c.charCodeAt(0)));
   }
-  if (globalThis.metapoolCompiled) return globalThis.metapoolCompiled;
-  const url = new URL('../pkg/metapool_bg.wasm', import.meta.url);
+  return globalThis.metapoolCompiled ?? compileAt(new URL('../pkg/metapool_bg.wasm', import.meta.url));
+}
+
+/** Compiles the full core (pkg/full/: every analysis), when an option first asks for it. */
+export function compileFullCore() {
+  return compileAt(new URL('../pkg/full/metapool_bg.wasm', import.meta.url));
+}
+
+/**
+ * Fetches and compiles a core, streaming where the server sends application/wasm. (www/boot.js,
+ * a classic script that runs before any module, does the same for the first core.)
+ */
+async function compileAt(url) {
   try {
     return await WebAssembly.compileStreaming(fetch(url));
   } catch {
     // A server that does not send application/wasm.
     const res = await fetch(url);
     if (!res.ok) throw new Error(`could not load the core (${res.status})`);
-    return WebAssembly.compile(await res.arrayBuffer());
-  }
-}
-
-/** Compiles the full core (pkg/full/: every analysis), when an option first asks for it. */
-export async function compileFullCore() {
-  const url = new URL('../pkg/full/metapool_bg.wasm', import.meta.url);
-  try {
-    return await WebAssembly.compileStreaming(fetch(url));
-  } catch {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`could not load the full core (${res.status})`);
     return WebAssembly.compile(await res.arrayBuffer());
   }
 }

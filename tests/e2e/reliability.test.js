@@ -38,6 +38,54 @@ function watchSummaries(page) {
   });
 }
 
+test('short analyses run on the page, long ones in the worker; an option the first core leaves out loads the full one', async () => {
+  const page = await s.context.newPage();
+  // Counts the analyses sent to workers.
+  await page.addInitScript(() => {
+    window.sentToWorker = 0;
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (m, ...rest) {
+      if (m?.type === 'analyze') window.sentToWorker++;
+      return post.call(this, m, ...rest);
+    };
+  });
+  const requests = [];
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname));
+  await page.goto(s.url);
+  await settled(page);
+  await waitSummary(page, /k = 13/);
+  const sent = () => page.evaluate(() => window.sentToWorker);
+  // Edits of BCG: on the page, with the first core only. (The first analysis on the page also
+  // compiles the core's functions as they are first called: it may count as slow, and the next
+  // edit go to the worker. From then on BCG's analyses are short.)
+  await cell(page, 0, 1).fill('-0.9');
+  await idle(page);
+  await page.evaluate(() => { window.sentToWorker = 0; });
+  for (const v of ['-0.8', '-0.7', '-0.6']) {
+    await cell(page, 0, 1).fill(v);
+    await idle(page);
+  }
+  await waitSummary(page, /k = 13/);
+  assert.equal(await sent(), 0, 'no edit of BCG went to the worker');
+  assert.deepEqual(requests.filter((u) => u.startsWith('/pkg/full/')), []);
+  // A table of 5,000 studies: in the worker, and its edits too.
+  await openCsv(page, studiesCsv(5000));
+  await waitSummary(page, /k = 5000/);
+  await idle(page);
+  const before = await sent();
+  assert.ok(before >= 1, 'the large table went to the worker');
+  await cell(page, 0, 1).fill('0.25');
+  await idle(page);
+  assert.equal(await sent(), before + 1, 'its edit went to the worker');
+  // Leave-one-out is not in the first core: the full core is loaded, on the page and in the worker.
+  await page.check('#leave1out');
+  await page.waitForSelector('#leave1out-section:not([hidden])');
+  assert.deepEqual([...new Set(requests.filter((u) => u.startsWith('/pkg/full/')))].sort(),
+    ['/pkg/full/metapool.js', '/pkg/full/metapool_bg.wasm']);
+  assert.equal(await page.locator('#leave1out-table tbody tr').count(), 100);
+  await page.close();
+});
+
 test('analyses run in a worker: typing at k = 10,000 makes no main-thread task over 50 ms', async () => {
   const page = await open(s.context, s.url);
   await settled(page);
