@@ -382,3 +382,31 @@ fn export_r_prints_a_metafor_script() {
     assert!(script.contains("groups <- c(\"alternate\", \"random\", \"systematic\")"), "{script}");
     assert!(script.contains("METAPOOL"));
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_program_quietly() {
+    // `metapool big.csv --json | head`: the pipe closes after a few bytes of a large report.
+    let mut csv = String::from("study,yi,vi\n");
+    for i in 0..20_000 {
+        csv.push_str(&format!("S{i},{:.4},{:.4}\n", (i % 97) as f64 / 97.0 - 0.5, 0.01 + (i % 89) as f64 / 1000.0));
+    }
+    let path = std::env::temp_dir().join(format!("metapool-cli-pipe-{}.csv", std::process::id()));
+    std::fs::write(&path, csv).unwrap();
+    for flags in [&["--json"][..], &[][..], &["--export-r"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_metapool"))
+            .arg(&path)
+            .args(flags)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let mut first = [0u8; 16];
+        std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+        drop(child.stdout.take()); // the reader goes away
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{flags:?}: {stderr}");
+        assert!(stderr.is_empty(), "{flags:?}: {stderr}");
+    }
+    std::fs::remove_file(&path).unwrap();
+}

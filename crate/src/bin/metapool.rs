@@ -5,7 +5,7 @@
 //! same as `{"error": {"message", "row", "column"}}` on stdout.
 
 use metapool::{analyze, Document, Error, Options};
-use std::io::Read;
+use std::io::{BufWriter, ErrorKind, Read, Write};
 use std::process::ExitCode;
 
 const USAGE: &str = "usage: metapool FILE|- [--method FE|DL|REML|ML|PM|HS|SJ|HE|EB] [--ci z|hksj] [--level 0.95] [--ci-level-in 0.95] [--by COLUMN] [--mods COL,COL] [--leave1out] [--bias] [--cumulative] [--cumulative-by COLUMN] [--ie-se sobel|aroian] [--mc-draws N] [--seed N] [--mediation ie|paths|bivariate] [--ci-se-rule width|wider|zero_side] [--rounding] [--reported TEXT] [--table COL,COL] [--reproduce TEXT] [--preset NAME] [--export-r] [--json]";
@@ -186,22 +186,33 @@ fn main() -> ExitCode {
     let doc = Document { data, options: args.options };
     if args.export_r {
         return match metapool::r_script(&doc) {
-            Ok(script) => {
-                print!("{script}");
-                ExitCode::SUCCESS
-            }
+            Ok(script) => emit(|out| out.write_all(script.as_bytes())),
             Err(e) => fail(json, e.to_string(), e.row(), e.column()),
         };
     }
     match analyze(&doc) {
-        Ok(report) => {
-            if args.json {
-                println!("{}", serde_json::to_string_pretty(&report).expect("a report always serializes"));
-            } else {
-                print!("{}", metapool::text::render(&report));
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(report) if args.json => emit(|out| {
+            // Streamed: a report of 10⁶ studies is hundreds of megabytes of JSON.
+            serde_json::to_writer_pretty(&mut *out, &report)?;
+            writeln!(out)
+        }),
+        Ok(report) => emit(|out| out.write_all(metapool::text::render(&report).as_bytes())),
         Err(e) => fail(json, e.to_string(), e.row(), e.column()),
+    }
+}
+
+/// Writes the output to stdout. A reader that stops reading (`metapool big.csv | head`) is not
+/// an error: the program ends quietly, as other command-line tools do. Any other failure to
+/// write (a full disk) is said on stderr, exit code 2.
+fn emit(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> ExitCode {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    match write(&mut out).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("metapool: cannot write the output: {e}");
+            ExitCode::from(2)
+        }
     }
 }
