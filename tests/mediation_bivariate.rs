@@ -11,7 +11,7 @@
 
 mod common;
 
-use common::{document, reference_cases, Case, Mismatches};
+use common::{document, num, reference_cases, report_json, Case, Mismatches};
 use metapool::{analyze, Document, Options};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -42,7 +42,7 @@ fn compare(m: &mut Mismatches, case: &str, ours: &Value, exp: &Value) {
         m.number(case, &format!("bivariate.{field}"), &o[field], &e[field]);
     }
     m.number(case, "bivariate.ie.estimate", &o["ie"]["estimate"], &e["ie"]["estimate"]);
-    let width = f(&e["ie"]["ci_upper"]) - f(&e["ie"]["ci_lower"]);
+    let width = num(&e["ie"]["ci_upper"]) - num(&e["ie"]["ci_lower"]);
     for limit in ["ci_lower", "ci_upper"] {
         match (o["ie"][limit].as_f64(), e["ie"][limit].as_f64()) {
             (Some(a), Some(b)) if (a - b).abs() <= MC_WIDTH_SHARE * width => m.agreed(),
@@ -93,18 +93,6 @@ fn bivariate_model_agrees_with_metafor() {
     m.finish(cases.len());
 }
 
-fn report(csv: &str, options: Options) -> Value {
-    let r = analyze(&Document {
-        data: csv.into(),
-        options,
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::to_value(&r).unwrap()
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
 
 fn bivariate(method: &str) -> Options {
     Options {
@@ -126,23 +114,23 @@ fn a_million_correlated_draws_agree_with_r() {
         .find(|c| c["name"] == "bivariate_cov_negative_REML_z")
         .expect("the case");
     let exp = &case["expected"]["paths"]["bivariate"];
-    assert!(f(&exp["cov_ab"]).abs() > 1e-5, "a case with correlated estimates");
+    assert!(num(&exp["cov_ab"]).abs() > 1e-5, "a case with correlated estimates");
     let options = Options {
         mc_draws: Some(1_000_000),
         ..bivariate("REML")
     };
-    let v = report(case["data"].as_str().unwrap(), options.clone());
+    let v = report_json(case["data"].as_str().unwrap(), options.clone());
     let ie = &v["paths"]["bivariate"]["ie"];
     assert_eq!(ie["draws"], 1_000_000);
     assert_eq!(ie["seed"], 20_240_601);
-    let width = f(&exp["ie"]["ci_upper"]) - f(&exp["ie"]["ci_lower"]);
+    let width = num(&exp["ie"]["ci_upper"]) - num(&exp["ie"]["ci_lower"]);
     for (limit, dop) in [("ci_lower", "dop_lower"), ("ci_upper", "dop_upper")] {
-        let r = f(&exp["ie"][limit]);
-        assert!((f(&ie[limit]) - r).abs() < MC_WIDTH_SHARE * width, "{limit}: {ie} vs {exp}");
-        assert!((f(&ie[dop]) - r).abs() < MC_WIDTH_SHARE * width, "{dop}: {ie} vs {exp}");
+        let r = num(&exp["ie"][limit]);
+        assert!((num(&ie[limit]) - r).abs() < MC_WIDTH_SHARE * width, "{limit}: {ie} vs {exp}");
+        assert!((num(&ie[dop]) - r).abs() < MC_WIDTH_SHARE * width, "{dop}: {ie} vs {exp}");
     }
     // The same seed gives the same interval.
-    let again = report(case["data"].as_str().unwrap(), options);
+    let again = report_json(case["data"].as_str().unwrap(), options);
     assert_eq!(again["paths"]["bivariate"]["ie"], *ie);
 }
 
@@ -150,7 +138,7 @@ fn a_million_correlated_draws_agree_with_r() {
 /// it, the separate fits, their product and the comparison are unchanged.
 #[test]
 fn the_bivariate_part_sits_beside_the_separate_paths() {
-    let paths = report(
+    let paths = report_json(
         PATHS_CSV,
         Options {
             mediation: Some("paths".into()),
@@ -158,7 +146,7 @@ fn the_bivariate_part_sits_beside_the_separate_paths() {
         },
     );
     assert!(paths["paths"].get("bivariate").is_none());
-    let both = report(PATHS_CSV, bivariate("REML"));
+    let both = report_json(PATHS_CSV, bivariate("REML"));
     let mut without = both["paths"].clone();
     without.as_object_mut().unwrap().remove("bivariate");
     assert_eq!(without, paths["paths"]);
@@ -171,11 +159,11 @@ fn the_bivariate_part_sits_beside_the_separate_paths() {
     // Its comparison with the pooled IE is computed as the separate paths' is.
     let c = &b["comparison"];
     assert_eq!(c["k_paths"], b["k"]);
-    assert_eq!(f(&c["ie_estimate"]), f(&both["overall"]["estimate"]));
-    assert_eq!(f(&c["estimate_difference"]), f(&b["ie"]["estimate"]) - f(&both["overall"]["estimate"]));
-    assert_eq!(f(&c["ci_lower_difference"]), f(&b["ie"]["ci_lower"]) - f(&both["overall"]["ci_lower"]));
-    let width = |x: &Value| f(&x["ci_upper"]) - f(&x["ci_lower"]);
-    assert!((f(&c["width_ratio"]) - width(&b["ie"]) / width(&both["overall"])).abs() < 1e-12);
+    assert_eq!(num(&c["ie_estimate"]), num(&both["overall"]["estimate"]));
+    assert_eq!(num(&c["estimate_difference"]), num(&b["ie"]["estimate"]) - num(&both["overall"]["estimate"]));
+    assert_eq!(num(&c["ci_lower_difference"]), num(&b["ie"]["ci_lower"]) - num(&both["overall"]["ci_lower"]));
+    let width = |x: &Value| num(&x["ci_upper"]) - num(&x["ci_lower"]);
+    assert!((num(&c["width_ratio"]) - width(&b["ie"]) / width(&both["overall"])).abs() < 1e-12);
     // The report survives a round trip through its JSON.
     let r = analyze(&Document {
         data: PATHS_CSV.into(),
@@ -196,17 +184,17 @@ fn invariance_to_order_and_scale() {
         .find(|c| c["name"] == "bivariate_cov_interior_REML_z")
         .expect("the case");
     let data = case["data"].as_str().unwrap();
-    let base = report(data, bivariate("REML"))["paths"]["bivariate"].clone();
+    let base = report_json(data, bivariate("REML"))["paths"]["bivariate"].clone();
     let mut lines: Vec<&str> = data.lines().collect();
     let header = lines.remove(0);
     lines.reverse();
     let reversed = format!("{header}\n{}\n", lines.join("\n"));
-    let r = report(&reversed, bivariate("REML"))["paths"]["bivariate"].clone();
+    let r = report_json(&reversed, bivariate("REML"))["paths"]["bivariate"].clone();
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-8 * b.abs().max(1e-3);
     for field in ["tau2_a", "tau2_b", "rho", "loglik"] {
-        assert!(close(f(&r[field]), f(&base[field])), "{field}: {} vs {}", r[field], base[field]);
+        assert!(close(num(&r[field]), num(&base[field])), "{field}: {} vs {}", r[field], base[field]);
     }
-    assert!(close(f(&r["a"]["estimate"]), f(&base["a"]["estimate"])));
+    assert!(close(num(&r["a"]["estimate"]), num(&base["a"]["estimate"])));
     // a → −2a (sa → 2sa, cov_ab → −2cov_ab).
     let mut scaled = String::from(header);
     scaled.push('\n');
@@ -224,19 +212,19 @@ fn invariance_to_order_and_scale() {
         ));
     }
     assert!(header.ends_with("a,sa,b,sb,cov_ab"), "{header}");
-    let s = report(&scaled, bivariate("REML"))["paths"]["bivariate"].clone();
-    assert!(close(f(&s["a"]["estimate"]), -2.0 * f(&base["a"]["estimate"])));
-    assert!(close(f(&s["a"]["se"]), 2.0 * f(&base["a"]["se"])));
-    assert!(close(f(&s["tau2_a"]), 4.0 * f(&base["tau2_a"])));
-    assert!(close(f(&s["rho"]), -f(&base["rho"])));
-    assert!(close(f(&s["b"]["estimate"]), f(&base["b"]["estimate"])));
-    assert!(close(f(&s["tau2_b"]), f(&base["tau2_b"])));
+    let s = report_json(&scaled, bivariate("REML"))["paths"]["bivariate"].clone();
+    assert!(close(num(&s["a"]["estimate"]), -2.0 * num(&base["a"]["estimate"])));
+    assert!(close(num(&s["a"]["se"]), 2.0 * num(&base["a"]["se"])));
+    assert!(close(num(&s["tau2_a"]), 4.0 * num(&base["tau2_a"])));
+    assert!(close(num(&s["rho"]), -num(&base["rho"])));
+    assert!(close(num(&s["b"]["estimate"]), num(&base["b"]["estimate"])));
+    assert!(close(num(&s["tau2_b"]), num(&base["tau2_b"])));
 }
 
 #[test]
 fn too_few_studies_and_bad_covariances() {
     let two = "study,a,sa,b,sb\nX,0.61,0.09,0.33,0.11\nY,0.18,0.12,0.52,0.08\n";
-    let v = report(two, bivariate("REML"));
+    let v = report_json(two, bivariate("REML"));
     assert!(v["paths"]["a"].is_object());
     assert!(v["paths"].get("bivariate").is_none());
     assert!(
@@ -247,7 +235,7 @@ fn too_few_studies_and_bad_covariances() {
         v["warnings"]
     );
     // FE needs one study.
-    assert!(report(two, bivariate("FE"))["paths"]["bivariate"].is_object());
+    assert!(report_json(two, bivariate("FE"))["paths"]["bivariate"].is_object());
     // A row given by yi and vi whose cov_ab is beyond sa·sb is named when the bivariate model
     // needs it.
     let bad = "study,yi,vi,a,sa,b,sb,cov_ab\nX,0.2,0.01,0.61,0.09,0.33,0.11,0.5\nY,,,0.18,0.12,0.52,0.08,\nZ,,,0.3,0.1,0.4,0.1,\n";
@@ -258,7 +246,7 @@ fn too_few_studies_and_bad_covariances() {
     .unwrap_err();
     assert_eq!(err.row(), Some(1));
     assert!(err.to_string().contains("cov_ab"), "{err}");
-    assert!(report(
+    assert!(report_json(
         bad,
         Options {
             mediation: Some("paths".into()),

@@ -10,7 +10,7 @@
 
 mod common;
 
-use common::{close, document, reference_cases, Case, Mismatches, FIT_NUMBERS};
+use common::{close, document, num, reference_cases, report_json, Case, Mismatches, FIT_NUMBERS};
 use metapool::{analyze, Columns, Document, Options};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -134,18 +134,6 @@ fn pooled_paths_tables_and_rules_agree_with_metafor() {
     m.finish(cases.len());
 }
 
-fn report(csv: &str, options: Options) -> Value {
-    let r = analyze(&Document {
-        data: csv.into(),
-        options,
-    })
-    .unwrap_or_else(|e| panic!("{e}"));
-    serde_json::to_value(&r).unwrap()
-}
-
-fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
-}
 
 /// With 10⁶ draws the Monte Carlo interval of the example's pooled IE is R's within 1% of its
 /// width (R: set.seed(20240601), 10⁶ draws; tests/reference/fixtures_mediation_pooled.json,
@@ -158,7 +146,7 @@ fn a_million_draws_agree_with_r() {
         .find(|c| c["name"] == "paths_example_REML_z")
         .expect("the case");
     let exp = &case["expected"]["paths"]["ie"];
-    let v = report(
+    let v = report_json(
         PATHS_CSV,
         Options {
             mediation: Some("paths".into()),
@@ -169,18 +157,18 @@ fn a_million_draws_agree_with_r() {
     let ie = &v["paths"]["ie"];
     assert_eq!(ie["draws"], 1_000_000);
     assert_eq!(ie["seed"], 20_240_601);
-    let width = f(&exp["ci_upper"]) - f(&exp["ci_lower"]);
+    let width = num(&exp["ci_upper"]) - num(&exp["ci_lower"]);
     for limit in ["ci_lower", "ci_upper"] {
         assert!(
-            (f(&ie[limit]) - f(&exp[limit])).abs() < MC_WIDTH_SHARE * width,
+            (num(&ie[limit]) - num(&exp[limit])).abs() < MC_WIDTH_SHARE * width,
             "{limit}: {ie} vs {exp}"
         );
     }
     // The exact distribution of the product of the same normal pair lies as close.
-    assert!((f(&ie["dop_lower"]) - f(&exp["ci_lower"])).abs() < MC_WIDTH_SHARE * width);
-    assert!((f(&ie["dop_upper"]) - f(&exp["ci_upper"])).abs() < MC_WIDTH_SHARE * width);
+    assert!((num(&ie["dop_lower"]) - num(&exp["ci_lower"])).abs() < MC_WIDTH_SHARE * width);
+    assert!((num(&ie["dop_upper"]) - num(&exp["ci_upper"])).abs() < MC_WIDTH_SHARE * width);
     // The same seed gives the same interval; another seed another one.
-    let again = report(
+    let again = report_json(
         PATHS_CSV,
         Options {
             mediation: Some("paths".into()),
@@ -193,7 +181,7 @@ fn a_million_draws_agree_with_r() {
 
 #[test]
 fn paths_compared_with_the_pooled_indirect_effect() {
-    let v = report(
+    let v = report_json(
         PATHS_CSV,
         Options {
             mediation: Some("paths".into()),
@@ -206,24 +194,24 @@ fn paths_compared_with_the_pooled_indirect_effect() {
     assert_eq!(cmp["k_paths"], 6);
     assert_eq!(cmp["ie_estimate"], o["estimate"]);
     assert!(close(
-        f(&cmp["estimate_difference"]),
-        f(&p["ie"]["estimate"]) - f(&o["estimate"])
+        num(&cmp["estimate_difference"]),
+        num(&p["ie"]["estimate"]) - num(&o["estimate"])
     ));
     assert!(close(
-        f(&cmp["ci_lower_difference"]),
-        f(&p["ie"]["ci_lower"]) - f(&o["ci_lower"])
+        num(&cmp["ci_lower_difference"]),
+        num(&p["ie"]["ci_lower"]) - num(&o["ci_lower"])
     ));
     assert!(close(
-        f(&cmp["relative_difference"]),
-        f(&cmp["estimate_difference"]) / f(&o["estimate"]).abs()
+        num(&cmp["relative_difference"]),
+        num(&cmp["estimate_difference"]) / num(&o["estimate"]).abs()
     ));
-    let w = (f(&p["ie"]["ci_upper"]) - f(&p["ie"]["ci_lower"])) / (f(&o["ci_upper"]) - f(&o["ci_lower"]));
-    assert!(close(f(&cmp["width_ratio"]), w));
+    let w = (num(&p["ie"]["ci_upper"]) - num(&p["ie"]["ci_lower"])) / (num(&o["ci_upper"]) - num(&o["ci_lower"]));
+    assert!(close(num(&cmp["width_ratio"]), w));
     // The illustrative studies: both routes give an IE near −0.07, a few thousandths apart.
-    assert!(f(&cmp["estimate_difference"]).abs() < 0.02, "{cmp}");
+    assert!(num(&cmp["estimate_difference"]).abs() < 0.02, "{cmp}");
     // Without the option there is no `paths`; with it and no path columns, a warning.
-    assert!(report(PATHS_CSV, Options::default()).get("paths").is_none());
-    let v = report(
+    assert!(report_json(PATHS_CSV, Options::default()).get("paths").is_none());
+    let v = report_json(
         IE_CSV,
         Options {
             mediation: Some("paths".into()),
@@ -255,16 +243,16 @@ fn paths_compared_with_the_pooled_indirect_effect() {
 /// symmetric limits; the main analysis follows `ci_se_rule`.
 #[test]
 fn rules_for_asymmetric_limits() {
-    let v = report(IE_CSV, Options::default());
+    let v = report_json(IE_CSV, Options::default());
     let rows = v["ci_rule_sensitivity"].as_array().unwrap();
     let rules: Vec<&str> = rows.iter().map(|r| r["rule"].as_str().unwrap()).collect();
     assert_eq!(rules, ["width", "wider", "zero_side"]);
-    let se: Vec<f64> = rows.iter().map(|r| f(&r["se"])).collect();
+    let se: Vec<f64> = rows.iter().map(|r| num(&r["se"])).collect();
     // wider half ≥ mean half ≥ the zero-side half here (negative IEs with long lower tails).
     assert!(se[1] > se[0] && se[0] > se[2], "{se:?}");
     assert_eq!(rows[0]["estimate"], v["overall"]["estimate"]);
     for (i, rule) in rules.iter().enumerate() {
-        let main = report(
+        let main = report_json(
             IE_CSV,
             Options {
                 ci_se_rule: Some(rule.to_string()),
@@ -276,22 +264,22 @@ fn rules_for_asymmetric_limits() {
         assert_eq!(main["ci_rule_sensitivity"], v["ci_rule_sensitivity"]);
     }
     let symmetric = "study,yi,lower,upper\nA,-0.1,-0.2,0\nB,0.3,0.1,0.5\nC,0.05,-0.25,0.35\nD,-0.4,-0.9,0.1\n";
-    let v = report(symmetric, Options::default());
+    let v = report_json(symmetric, Options::default());
     let rows = v["ci_rule_sensitivity"].as_array().unwrap();
     for r in rows {
         for field in ["estimate", "se", "ci_lower", "ci_upper", "p", "tau2", "I2"] {
-            assert!((f(&r[field]) - f(&rows[0][field])).abs() < 1e-12, "{field}: {r}");
+            assert!((num(&r[field]) - num(&rows[0][field])).abs() < 1e-12, "{field}: {r}");
         }
     }
     // No limits: no table.
-    assert!(report(PATHS_CSV, Options::default())
+    assert!(report_json(PATHS_CSV, Options::default())
         .get("ci_rule_sensitivity")
         .is_none());
 }
 
 #[test]
 fn a_table_by_mediator_from_the_examples() {
-    let v = report(
+    let v = report_json(
         PATHS_CSV,
         Options {
             table: Some(Columns::Text("mediator".into())),
@@ -306,12 +294,12 @@ fn a_table_by_mediator_from_the_examples() {
     // Each row is the fit of its studies alone.
     let fear = "study,a,sa,b,sb\nA,-0.42,0.11,0.21,0.06\nB,-0.30,0.14,0.18,0.08\nD,-0.18,0.12,0.15,0.09\n";
     assert_eq!(
-        report(fear, Options::default())["overall"]["estimate"],
+        report_json(fear, Options::default())["overall"]["estimate"],
         rows[1]["estimate"]
     );
     // By two columns, one of them with an empty cell.
     let csv = format!("{IE_CSV}Study H,-0.07,-0.13,-0.02,fear,\n");
-    let v = report(
+    let v = report_json(
         &csv,
         Options {
             table: Some(Columns::List(vec!["mediator".into(), "outcome".into()])),
@@ -380,13 +368,13 @@ fn rounding_ranges_against_brute_force() {
             let data = yi_sei_csv(&point[..3], &point[3..]);
             let o = serde_json::to_value(analyze(&document(&data, method, ci, 0.95)).unwrap()).unwrap();
             for (t, field) in ["estimate", "ci_lower", "ci_upper"].iter().enumerate() {
-                let x = f(&o["overall"][field]);
+                let x = num(&o["overall"][field]);
                 grid[t][0] = grid[t][0].min(x);
                 grid[t][1] = grid[t][1].max(x);
             }
         }
         for (t, field) in ["estimate", "ci_lower", "ci_upper"].iter().enumerate() {
-            let (lo, hi) = (f(&r[field][0]), f(&r[field][1]));
+            let (lo, hi) = (num(&r[field][0]), num(&r[field][1]));
             let width = grid[t][1] - grid[t][0];
             assert!(
                 lo <= grid[t][0] + 1e-12 && hi >= grid[t][1] - 1e-12,
@@ -412,22 +400,22 @@ fn a_reported_result_checked_against_the_ranges() {
         reported: Some(reported.into()),
         ..Default::default()
     };
-    let v = report(IE_CSV, options("\u{2212}0.07 (\u{2212}0.09, \u{2212}0.04)"));
+    let v = report_json(IE_CSV, options("\u{2212}0.07 (\u{2212}0.09, \u{2212}0.04)"));
     let r = &v["rounding"];
-    let (lo, hi) = (f(&r["estimate"][0]), f(&r["estimate"][1]));
+    let (lo, hi) = (num(&r["estimate"][0]), num(&r["estimate"][1]));
     assert!(
-        lo < f(&v["overall"]["estimate"]) && f(&v["overall"]["estimate"]) < hi,
+        lo < num(&v["overall"]["estimate"]) && num(&v["overall"]["estimate"]) < hi,
         "{r}"
     );
     assert_eq!(r["reported"]["estimate"], -0.07);
     assert_eq!(r["reported"]["inside"], true, "{r}");
     // A CI that no rounding of the data gives.
-    let v = report(IE_CSV, options("-0.07 [-0.15; -0.04]"));
+    let v = report_json(IE_CSV, options("-0.07 [-0.15; -0.04]"));
     assert_eq!(v["rounding"]["reported"]["inside"], false);
     assert_eq!(v["rounding"]["reported"]["ci_lower_inside"], false);
     assert_eq!(v["rounding"]["reported"]["estimate_inside"], true);
     // `rounding` alone: the ranges without a check.
-    let v = report(
+    let v = report_json(
         IE_CSV,
         Options {
             rounding: Some(true),

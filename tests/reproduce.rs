@@ -133,38 +133,12 @@ fn set(items: &[(&str, &str)]) -> BTreeSet<(String, String, Scale)> {
     items.iter().map(|(m, c)| (m.to_string(), c.to_string(), Scale::Identity)).collect()
 }
 
-/// BCG vaccine trials (Colditz et al. 1994, JAMA 271(9), 698–702; metadat::dat.bcg): trial,
-/// tpos, tneg, cpos, cneg.
-const BCG: [(&str, f64, f64, f64, f64); 13] = [
-    ("Aronson 1948", 4.0, 119.0, 11.0, 128.0),
-    ("Ferguson & Simes 1949", 6.0, 300.0, 29.0, 274.0),
-    ("Rosenthal et al 1960", 3.0, 228.0, 11.0, 209.0),
-    ("Hart & Sutherland 1977", 62.0, 13536.0, 248.0, 12619.0),
-    ("Frimodt-Moller et al 1973", 33.0, 5036.0, 47.0, 5761.0),
-    ("Stein & Aronson 1953", 180.0, 1361.0, 372.0, 1079.0),
-    ("Vandiviere et al 1973", 8.0, 2537.0, 10.0, 619.0),
-    ("TPT Madras 1980", 505.0, 87886.0, 499.0, 87892.0),
-    ("Coetzee & Berjak 1968", 29.0, 7470.0, 45.0, 7232.0),
-    ("Rosenthal et al 1961", 17.0, 1699.0, 65.0, 1600.0),
-    ("Comstock et al 1974", 186.0, 50448.0, 141.0, 27197.0),
-    ("Comstock & Webster 1969", 5.0, 2493.0, 3.0, 2338.0),
-    ("Comstock et al 1976", 27.0, 16886.0, 29.0, 17825.0),
-];
-
-/// Log risk ratios as escalc(measure = "RR").
-fn bcg() -> String {
-    let labels: Vec<&str> = BCG.iter().map(|t| t.0).collect();
-    let yi: Vec<f64> = BCG.iter().map(|&(_, a, b, c, d)| ((a / (a + b)) / (c / (c + d))).ln()).collect();
-    let vi: Vec<f64> = BCG.iter().map(|&(_, a, b, c, d)| 1.0 / a - 1.0 / (a + b) + 1.0 / c - 1.0 / (c + d)).collect();
-    common::csv_yi_vi(&labels, &yi, &vi)
-}
-
 #[test]
 fn bcg_dersimonian_laird_is_dl_with_z_and_not_reml() {
     // The DerSimonian–Laird result for the BCG trials: −0.71 (−1.06 to −0.36), log risk ratio
     // (metafor: rma(yi, vi, method = "DL") gives −0.7141 [−1.0644, −0.3638]; REML gives
     // −0.7145 [−1.0669, −0.3622], whose lower limit rounds to −1.07).
-    let r = solve(&bcg(), "\u{2212}0.71 (\u{2212}1.06 to \u{2212}0.36)", Options::default());
+    let r = solve(&common::bcg_csv(), "\u{2212}0.71 (\u{2212}1.06 to \u{2212}0.36)", Options::default());
     assert_eq!(matched(&r), set(&[("DL", "z")]));
     let dl = &r.matches[0];
     assert!(dl.presets.contains(&"revman5".to_string()) && dl.presets.contains(&"metan".to_string()));
@@ -175,11 +149,11 @@ fn bcg_dersimonian_laird_is_dl_with_z_and_not_reml() {
     assert_eq!(reml.furthest, Quantity::CiLower);
     assert!((reml.ci_lower - -1.0669).abs() < 5e-5);
     // The match is the analysis metapool gives with those settings.
-    let main = common::run(&bcg(), "DL", "z", 0.95);
+    let main = common::run(&common::bcg_csv(), "DL", "z", 0.95);
     assert_eq!(dl.estimate, main["overall"]["estimate"].as_f64().unwrap());
     assert_eq!(dl.ci_lower, main["overall"]["ci_lower"].as_f64().unwrap());
     // τ² and I² narrow nothing further here (DL's I² from τ² and from Q agree).
-    let r = solve(&bcg(), "-0.71 (-1.06, -0.36), \u{3c4}\u{b2} = 0.31, I\u{b2} = 92%", Options::default());
+    let r = solve(&common::bcg_csv(), "-0.71 (-1.06, -0.36), \u{3c4}\u{b2} = 0.31, I\u{b2} = 92%", Options::default());
     assert_eq!(matched(&r), set(&[("DL", "z")]));
     let types: BTreeSet<Option<I2Type>> = r.matches.iter().map(|m| m.i2_type).collect();
     assert_eq!(types, [Some(I2Type::Tau2), Some(I2Type::Q)].into_iter().collect());
@@ -191,7 +165,7 @@ fn bcg_risk_ratio_on_the_exponentiated_scale() {
     // the ratio scale several estimators round alike (metafor, exp of each fit): DL 0.4896
     // (0.3449, 0.6950), REML 0.4894 (0.3441, 0.6962), PM = EB 0.4892 (0.3432, 0.6974),
     // HE 0.4888 (0.3413, 0.7000), SJ 0.4881 (0.3383, 0.7043); not ML 0.4911 (0.3506, 0.6878).
-    let r = solve(&bcg(), "RR 0.49 (0.34\u{2013}0.70)", Options::default());
+    let r = solve(&common::bcg_csv(), "RR 0.49 (0.34\u{2013}0.70)", Options::default());
     let expected: BTreeSet<_> = ["DL", "REML", "PM", "EB", "HE", "SJ"]
         .iter()
         .map(|m| (m.to_string(), "z".to_string(), Scale::Exp))
@@ -354,14 +328,14 @@ fn printed(estimate: f64, lo: f64, hi: f64, d: usize) -> String {
 
 #[test]
 fn prediction_interval_types_are_told_apart() {
-    let v = common::run(&bcg(), "DL", "z", 0.95);
+    let v = common::run(&common::bcg_csv(), "DL", "z", 0.95);
     let o = &v["overall"];
     let (est, se, tau2) = (o["estimate"].as_f64().unwrap(), o["se"].as_f64().unwrap(), o["tau2"].as_f64().unwrap());
     let base = printed(est, o["ci_lower"].as_f64().unwrap(), o["ci_upper"].as_f64().unwrap(), 4);
     // Higgins–Thompson–Spiegelhalter: t with k − 2 = 11 df.
     let half = T_975_11 * (se * se + tau2).sqrt();
     let text = format!("{base}, PI {:.4} to {:.4}", est - half, est + half);
-    let r = solve(&bcg(), &text, Options::default());
+    let r = solve(&common::bcg_csv(), &text, Options::default());
     assert!(!r.matches.is_empty(), "{text}");
     for m in &r.matches {
         assert_eq!((m.method.as_str(), m.ci.as_str(), m.pi_type), ("DL", "z", Some(PiType::Hts)), "{text}");
@@ -369,11 +343,11 @@ fn prediction_interval_types_are_told_apart() {
     }
     // metafor's own (normal quantile) is the report's prediction interval.
     let text = format!("{base}, PI {:.4} to {:.4}", o["pi_lower"].as_f64().unwrap(), o["pi_upper"].as_f64().unwrap());
-    let r = solve(&bcg(), &text, Options::default());
+    let r = solve(&common::bcg_csv(), &text, Options::default());
     let types: BTreeSet<_> = r.matches.iter().map(|m| (m.method.clone(), m.ci.clone(), m.pi_type)).collect();
     assert_eq!(types, [("DL".to_string(), "z".to_string(), Some(PiType::Z))].into_iter().collect());
     // Knapp–Hartung: metafor's predict() under test = "knha".
-    let h = common::run(&bcg(), "REML", "hksj", 0.95);
+    let h = common::run(&common::bcg_csv(), "REML", "hksj", 0.95);
     let o = &h["overall"];
     let text = format!(
         "{}, PI {:.4} to {:.4}",
@@ -381,7 +355,7 @@ fn prediction_interval_types_are_told_apart() {
         o["pi_lower"].as_f64().unwrap(),
         o["pi_upper"].as_f64().unwrap()
     );
-    let r = solve(&bcg(), &text, Options::default());
+    let r = solve(&common::bcg_csv(), &text, Options::default());
     assert_eq!(r.matches.len(), 1, "{text}: {:?}", r.matches);
     assert_eq!((r.matches[0].method.as_str(), r.matches[0].pi_type), ("REML", Some(PiType::Hksj)));
     assert!(r.matches[0].presets.contains(&"jasp".to_string()));
@@ -390,17 +364,17 @@ fn prediction_interval_types_are_told_apart() {
 #[test]
 fn i2_from_q_and_from_tau2_are_told_apart() {
     // REML: metafor's I² (from τ²) is 92.22%, Higgins' (Q − df)/Q is 92.12%.
-    let v = common::run(&bcg(), "REML", "z", 0.95);
+    let v = common::run(&common::bcg_csv(), "REML", "z", 0.95);
     let o = &v["overall"];
     let base = printed(o["estimate"].as_f64().unwrap(), o["ci_lower"].as_f64().unwrap(), o["ci_upper"].as_f64().unwrap(), 4);
     let q = o["Q"].as_f64().unwrap();
     let higgins = 100.0 * (q - 12.0) / q;
-    let r = solve(&bcg(), &format!("{base}, I\u{b2} = {higgins:.2}%"), Options::default());
+    let r = solve(&common::bcg_csv(), &format!("{base}, I\u{b2} = {higgins:.2}%"), Options::default());
     assert_eq!(r.matches.len(), 1);
     assert_eq!(r.matches[0].i2_type, Some(I2Type::Q));
     let presets: BTreeSet<&str> = r.matches[0].presets.iter().map(String::as_str).collect();
     assert!(presets.contains("meta5") && presets.contains("meta8") && !presets.contains("metafor"), "{presets:?}");
-    let r = solve(&bcg(), &format!("{base}, I\u{b2} = {:.2}%", o["I2"].as_f64().unwrap()), Options::default());
+    let r = solve(&common::bcg_csv(), &format!("{base}, I\u{b2} = {:.2}%", o["I2"].as_f64().unwrap()), Options::default());
     assert_eq!(r.matches.len(), 1);
     assert_eq!(r.matches[0].i2_type, Some(I2Type::Tau2));
 }
@@ -432,13 +406,13 @@ fn se_rules_and_levels_of_input_limits() {
     // Every setting names its rule and level; the data's own first.
     assert!(r.matches.iter().chain(&r.nearest).all(|m| m.ci_se_rule.is_some() && m.ci_level_in.is_some()));
     // Studies given by variances have neither.
-    let r = solve(&bcg(), "-0.71 (-1.06, -0.36)", Options::default());
+    let r = solve(&common::bcg_csv(), "-0.71 (-1.06, -0.36)", Options::default());
     assert!(r.matches.iter().chain(&r.nearest).all(|m| m.ci_se_rule.is_none() && m.ci_level_in.is_none()));
 }
 
 #[test]
 fn a_stated_level_is_used() {
-    let v = common::run(&bcg(), "DL", "z", 0.9);
+    let v = common::run(&common::bcg_csv(), "DL", "z", 0.9);
     let o = &v["overall"];
     let text = format!(
         "{:.2} (90% CI {:.2} to {:.2})",
@@ -446,14 +420,14 @@ fn a_stated_level_is_used() {
         o["ci_lower"].as_f64().unwrap(),
         o["ci_upper"].as_f64().unwrap()
     );
-    let r = solve(&bcg(), &text, Options::default());
+    let r = solve(&common::bcg_csv(), &text, Options::default());
     assert_eq!(r.level, 0.9);
     assert!(matched(&r).contains(&("DL".to_string(), "z".to_string(), Scale::Identity)), "{text}");
 }
 
 #[test]
 fn nearest_misses_are_the_best_of_each_model_and_sorted() {
-    let r = solve(&bcg(), "-0.50 (-0.60, -0.40)", Options::default());
+    let r = solve(&common::bcg_csv(), "-0.50 (-0.60, -0.40)", Options::default());
     assert!(r.matches.is_empty());
     assert_eq!(r.nearest.len(), metapool::reproduce::solver::NEAREST);
     assert!(r.nearest.windows(2).all(|w| w[0].distance <= w[1].distance));
@@ -467,7 +441,7 @@ fn nearest_misses_are_the_best_of_each_model_and_sorted() {
 
 #[test]
 fn presets_set_method_and_ci_unless_given() {
-    let run = |options: Options| analyze(&Document { data: bcg(), options }).unwrap();
+    let run = |options: Options| analyze(&Document { data: common::bcg_csv(), options }).unwrap();
     let r = run(Options { preset: Some("RevMan 5".into()), ..Default::default() });
     assert_eq!((r.overall.method.as_str(), r.overall.ci.as_str()), ("DL", "z"));
     let p = r.preset.unwrap();

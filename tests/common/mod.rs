@@ -386,3 +386,43 @@ impl Mismatches {
         );
     }
 }
+
+/// BCG vaccine trials (Colditz et al. 1994, JAMA 271(9), 698–702; metadat::dat.bcg): trial,
+/// tpos, tneg, cpos, cneg (vaccinated TB+/TB−, control TB+/TB−).
+pub const BCG: [(&str, f64, f64, f64, f64); 13] = [
+    ("Aronson 1948", 4.0, 119.0, 11.0, 128.0),
+    ("Ferguson & Simes 1949", 6.0, 300.0, 29.0, 274.0),
+    ("Rosenthal et al 1960", 3.0, 228.0, 11.0, 209.0),
+    ("Hart & Sutherland 1977", 62.0, 13536.0, 248.0, 12619.0),
+    ("Frimodt-Moller et al 1973", 33.0, 5036.0, 47.0, 5761.0),
+    ("Stein & Aronson 1953", 180.0, 1361.0, 372.0, 1079.0),
+    ("Vandiviere et al 1973", 8.0, 2537.0, 10.0, 619.0),
+    ("TPT Madras 1980", 505.0, 87886.0, 499.0, 87892.0),
+    ("Coetzee & Berjak 1968", 29.0, 7470.0, 45.0, 7232.0),
+    ("Rosenthal et al 1961", 17.0, 1699.0, 65.0, 1600.0),
+    ("Comstock et al 1974", 186.0, 50448.0, 141.0, 27197.0),
+    ("Comstock & Webster 1969", 5.0, 2493.0, 3.0, 2338.0),
+    ("Comstock et al 1976", 27.0, 16886.0, 29.0, 17825.0),
+];
+
+/// The BCG data as CSV with log risk ratios and their variances, computed as metafor's
+/// escalc(measure = "RR") does (no zero cells here, so no continuity correction):
+/// yi = ln[(a/(a+b)) / (c/(c+d))], vi = 1/a − 1/(a+b) + 1/c − 1/(c+d).
+pub fn bcg_csv() -> String {
+    let labels: Vec<&str> = BCG.iter().map(|t| t.0).collect();
+    let yi: Vec<f64> = BCG.iter().map(|&(_, a, b, c, d)| ((a / (a + b)) / (c / (c + d))).ln()).collect();
+    let vi: Vec<f64> = BCG.iter().map(|&(_, a, b, c, d)| 1.0 / a - 1.0 / (a + b) + 1.0 / c - 1.0 / (c + d)).collect();
+    csv_yi_vi(&labels, &yi, &vi)
+}
+
+/// The JSON report of `csv` under `options` (panics with the core's message on an error).
+pub fn report_json(csv: &str, options: metapool::Options) -> Value {
+    let r = metapool::analyze(&metapool::Document { data: csv.into(), options })
+        .unwrap_or_else(|e| panic!("{e}"));
+    serde_json::to_value(&r).unwrap()
+}
+
+/// A JSON number (panics on anything else).
+pub fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
