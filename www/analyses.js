@@ -301,12 +301,21 @@ const SHOW = {
  * @returns {string[]} ids of the sections shown
  */
 export function showAnalyses(report, options) {
+  return showSections(SECTIONS, SHOW, report, options);
+}
+
+/**
+ * Shows each section `[id, field]` whose field the report holds, filled by `show[field](report,
+ * options)`, and hides the others (www/mediation.js's sections too).
+ * @returns {string[]} ids of the sections shown
+ */
+export function showSections(sections, show, report, options) {
   const shown = [];
-  for (const [id, field] of SECTIONS) {
+  for (const [id, field] of sections) {
     const present = report[field] != null;
     $(id).hidden = !present;
     if (!present) continue;
-    SHOW[field](report, options);
+    show[field](report, options);
     shown.push(id);
   }
   return shown;

@@ -5,7 +5,7 @@
 // fields); this file lays them out and says in words what they show. Names from the data are
 // set as text, never as markup.
 
-import { renderTable } from './analyses.js';
+import { renderTable, showSections } from './analyses.js';
 import { fmt, pValue, interval, percent, percentLabel, csvText, csvNumber } from './format.js';
 
 const $ = (id) => document.getElementById(id);
@@ -322,15 +322,7 @@ const SHOW = {
  * @returns {string[]} ids of the sections shown
  */
 export function showMediation(report, options) {
-  const shown = [];
-  for (const [id, field] of MEDIATION_SECTIONS) {
-    const present = report[field] != null;
-    $(id).hidden = !present;
-    if (!present) continue;
-    SHOW[field](report, options);
-    shown.push(id);
-  }
-  return shown;
+  return showSections(MEDIATION_SECTIONS, SHOW, report, options);
 }
 
 // ---- CSV ----
