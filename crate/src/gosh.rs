@@ -27,8 +27,9 @@
 //!
 //! Sampled subsets include each study independently with probability ½, redrawn when empty:
 //! the same distribution as metafor's (a size m with probability ∝ C(k, m), then m studies at
-//! random). Subset i reads its own ChaCha20 stream (i) keyed by the seed, so any subset can be
-//! regenerated ([`Gosh::members`]) and the result does not depend on how the work is chunked.
+//! random). Subset i reads its own ChaCha20 stream (i) keyed by the seed ([`crate::chacha`], the
+//! key derived once), so any subset can be regenerated ([`Gosh::members`]) and the result does
+//! not depend on how the work is chunked.
 //!
 //! # Use in steps
 //! [`Gosh::new`] plans the work; [`Gosh::step`] fits the next `n` subsets and returns the
@@ -56,8 +57,7 @@ use crate::heterogeneity;
 use crate::studies::Studies;
 use crate::tau2::{self, Method, Problem};
 use crate::wls::Design;
-use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
+use crate::chacha::ChaCha20;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -207,7 +207,8 @@ pub struct Gosh {
     c: f64,
     /// `None`: every subset (subset i is the studies whose bits are set in i + 1).
     sample: Option<u64>,
-    seed: u64,
+    /// ChaCha20 keyed by the seed: subset i of a sample reads its stream i.
+    keyed: ChaCha20,
     total: u64,
     fits: Fits,
     failed: u64,
@@ -281,7 +282,7 @@ impl Gosh {
             terms,
             c,
             sample,
-            seed: settings.seed,
+            keyed: ChaCha20::new(settings.seed, 0),
             total,
             fits,
             failed: 0,
@@ -358,8 +359,7 @@ impl Gosh {
                 }
             }
             Some(_) => {
-                let mut rng = ChaCha20Rng::seed_from_u64(self.seed);
-                rng.set_stream(index);
+                let mut rng = self.keyed.with_stream(index);
                 while out.is_empty() {
                     for word in 0..k.div_ceil(64) {
                         let mut bits = rng.next_u64();

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod bias;
+pub mod chacha;
 pub mod dist;
 pub mod error;
 pub mod gosh;

@@ -19,12 +19,9 @@
 //! The draws are a pure function of the paths, the seed and the number of draws: the same input
 //! gives the same interval on every run and on every platform (natively and on wasm32).
 //!
-//! * The generator is ChaCha20 (Bernstein 2008; RFC 8439's block function with a 64-bit block
-//!   counter and a 64-bit stream number), keyed by `seed` as `rand_core`'s `seed_from_u64` keys
-//!   it: the same words as `rand_chacha`'s `ChaCha20Rng`, checked against it in the tests. It is
-//!   written out here (one block of 16 words at a time, plain 32-bit arithmetic) because
-//!   `rand_chacha` has no SIMD code for wasm32 and its portable code runs there at a third of
-//!   this speed. Its output is fixed by the ChaCha specification, not by the platform.
+//! * The generator is ChaCha20 ([`crate::chacha`]: the same words as `rand_chacha`'s
+//!   `ChaCha20Rng` keyed by `seed_from_u64(seed)`, three times as fast on wasm32). Its output is
+//!   fixed by the ChaCha specification, not by the platform.
 //! * Each study reads its own ChaCha stream, chosen by a hash of the bit patterns of its
 //!   (a, s_a, b, s_b, c). A study's interval therefore does not depend on the other studies or on
 //!   their order, and two studies with the same paths get the same interval.
@@ -68,6 +65,7 @@
 //! assert_eq!((lower, upper), montecarlo::interval(&paths, 0.95, 100_000, montecarlo::DEFAULT_SEED));
 //! ```
 
+use crate::chacha::ChaCha20;
 use super::per_study::Paths;
 
 /// Draws per study unless the options say otherwise.
@@ -132,77 +130,6 @@ fn splitmix64(x: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-/// The ChaCha20 keystream as 64-bit words: each block's 16 words in order, two at a time (low
-/// word first), blocks counted from 0.
-struct ChaCha20 {
-    /// Constants, key (8 words), block counter (2 words, low first), stream (2 words).
-    input: [u32; 16],
-    block: [u32; 16],
-    /// The next word of `block` to hand out (16: none left).
-    next: usize,
-}
-
-impl ChaCha20 {
-    /// The key from `seed` as `rand_core`'s `seed_from_u64` makes it (eight PCG32 outputs), the
-    /// stream number `stream`.
-    fn new(seed: u64, stream: u64) -> Self {
-        const MUL: u64 = 6_364_136_223_846_793_005;
-        const INC: u64 = 11_634_580_027_462_260_723;
-        let mut state = seed;
-        let mut input = [0u32; 16];
-        input[..4].copy_from_slice(&[0x6170_7865, 0x3320_646e, 0x7962_2d32, 0x6b20_6574]);
-        for word in &mut input[4..12] {
-            state = state.wrapping_mul(MUL).wrapping_add(INC);
-            *word = ((((state >> 18) ^ state) >> 27) as u32).rotate_right((state >> 59) as u32);
-        }
-        input[14] = stream as u32;
-        input[15] = (stream >> 32) as u32;
-        ChaCha20 { input, block: [0; 16], next: 16 }
-    }
-
-    /// The next block: 20 rounds (10 column and 10 diagonal rounds) and the input added.
-    fn refill(&mut self) {
-        #[inline(always)]
-        fn quarter(x: &mut [u32; 16], a: usize, b: usize, c: usize, d: usize) {
-            x[a] = x[a].wrapping_add(x[b]);
-            x[d] = (x[d] ^ x[a]).rotate_left(16);
-            x[c] = x[c].wrapping_add(x[d]);
-            x[b] = (x[b] ^ x[c]).rotate_left(12);
-            x[a] = x[a].wrapping_add(x[b]);
-            x[d] = (x[d] ^ x[a]).rotate_left(8);
-            x[c] = x[c].wrapping_add(x[d]);
-            x[b] = (x[b] ^ x[c]).rotate_left(7);
-        }
-        let mut x = self.input;
-        for _ in 0..10 {
-            quarter(&mut x, 0, 4, 8, 12);
-            quarter(&mut x, 1, 5, 9, 13);
-            quarter(&mut x, 2, 6, 10, 14);
-            quarter(&mut x, 3, 7, 11, 15);
-            quarter(&mut x, 0, 5, 10, 15);
-            quarter(&mut x, 1, 6, 11, 12);
-            quarter(&mut x, 2, 7, 8, 13);
-            quarter(&mut x, 3, 4, 9, 14);
-        }
-        for (out, (x, input)) in self.block.iter_mut().zip(x.iter().zip(&self.input)) {
-            *out = x.wrapping_add(*input);
-        }
-        let counter = (u64::from(self.input[13]) << 32 | u64::from(self.input[12])).wrapping_add(1);
-        self.input[12] = counter as u32;
-        self.input[13] = (counter >> 32) as u32;
-        self.next = 0;
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        if self.next >= 16 {
-            self.refill();
-        }
-        let (lo, hi) = (self.block[self.next], self.block[self.next + 1]);
-        self.next += 2;
-        u64::from(hi) << 32 | u64::from(lo)
-    }
 }
 
 /// Pairs of independent standard normals from one ChaCha20 stream.
@@ -380,21 +307,6 @@ mod tests {
         assert_eq!(bits, pinned, "{first:?}");
     }
 
-    /// The generator's words are rand_chacha's ChaCha20Rng's (seeded by `seed_from_u64`, on
-    /// `set_stream`), across many blocks, for several seeds and streams.
-    #[test]
-    fn chacha20_is_rand_chachas() {
-        use rand_chacha::ChaCha20Rng;
-        use rand_core::{RngCore, SeedableRng};
-        for (seed, stream) in [(DEFAULT_SEED, 0), (0, 0), (1, u64::MAX), (u64::MAX, 0x0123_4567_89ab_cdef)] {
-            let mut theirs = ChaCha20Rng::seed_from_u64(seed);
-            theirs.set_stream(stream);
-            let mut ours = ChaCha20::new(seed, stream);
-            for i in 0..1000 {
-                assert_eq!(ours.next_u64(), theirs.next_u64(), "seed {seed}, stream {stream}, word {i}");
-            }
-        }
-    }
 
     /// A whole interval (10⁵ draws, two selections) of the default seed, bit for bit, natively
     /// and on wasm32.
