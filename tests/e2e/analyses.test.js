@@ -4,12 +4,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   start, open, settled, shot, ARTIFACTS, waitSummary, text, rows, shown, ink, paste, download, encode, decode, studiesCsv,
+  parentSite,
 } from './helpers.js';
-import { serve } from './server.js';
 
 let s;
 before(async () => { s = await start(); });
@@ -246,15 +245,7 @@ test('a share link carries the analyses and restores the controls and the sectio
 });
 
 test('a parent page\'s document sets the analyses too', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metapool-parent-'));
-  fs.writeFileSync(path.join(dir, 'parent.html'), `<!doctype html><meta charset="utf-8">
-<iframe id="f" src="${s.url}index.html" style="width:1200px;height:900px"></iframe>
-<script>
-  window.got = [];
-  addEventListener('message', (e) => { if (e.source === document.getElementById('f').contentWindow) window.got.push(e.data); });
-  window.send = (m) => document.getElementById('f').contentWindow.postMessage(m, '*');
-</script>`);
-  const parent = await serve(dir, 0);
+  const parent = await parentSite(s.url, { width: 1200, height: 900 });
   try {
     const page = await open(s.context, `${parent.url}parent.html`);
     await page.waitForFunction(() => window.got.some((m) => m.type === 'metapool:ready'));
@@ -273,9 +264,7 @@ test('a parent page\'s document sets the analyses too', async () => {
     await page.waitForFunction(() => window.got.some((m) => m.type === 'metapool:report' && m.report.leave1out?.length === 13));
     await page.close();
   } finally {
-    parent.server.closeAllConnections();
-    await new Promise((r) => parent.server.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await parent.close();
   }
 });
 

@@ -244,3 +244,32 @@ export async function idle(page) {
   await page.waitForFunction(() => !document.getElementById('computing').dataset.pending
     && document.getElementById('computing').hidden);
 }
+
+/**
+ * A parent page on another origin (a second local server), with the calculator at
+ * `calculatorUrl` in an iframe #f of `width` × `height` pixels: window.got collects what the
+ * calculator posts, window.send(m) posts to it. `files` puts more files beside parent.html.
+ * Returns {url (the folder of parent.html, ending in /), close()}.
+ */
+export async function parentSite(calculatorUrl, { width = 1000, height = 700, files = {} } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metapool-parent-'));
+  fs.writeFileSync(path.join(dir, 'parent.html'), `<!doctype html><meta charset="utf-8">
+<iframe id="f" src="${calculatorUrl}index.html" style="width:${width}px;height:${height}px"></iframe>
+<script>
+  window.got = [];
+  addEventListener('message', (e) => {
+    if (e.source === document.getElementById('f').contentWindow) window.got.push(e.data);
+  });
+  window.send = (m) => document.getElementById('f').contentWindow.postMessage(m, '*');
+</script>`);
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  const { server, url } = await serve(dir, 0);
+  return {
+    url,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

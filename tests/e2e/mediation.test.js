@@ -7,13 +7,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import {
   start, open, settled, shot, ARTIFACTS, waitSummary, text, rows, headers, shown, ink, paste, download, encode, decode,
-  copyLink, openExample,
+  copyLink, openExample, parentSite,
 } from './helpers.js';
-import { serve } from './server.js';
 
 let s;
 before(async () => { s = await start(); });
@@ -385,15 +383,7 @@ test('a share link carries every mediation option and restores the controls and 
 });
 
 test('a parent page\'s document sets the mediation options, and the page keeps them', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metapool-parent-'));
-  fs.writeFileSync(path.join(dir, 'parent.html'), `<!doctype html><meta charset="utf-8">
-<iframe id="f" src="${s.url}index.html" style="width:1200px;height:900px"></iframe>
-<script>
-  window.got = [];
-  addEventListener('message', (e) => { if (e.source === document.getElementById('f').contentWindow) window.got.push(e.data); });
-  window.send = (m) => document.getElementById('f').contentWindow.postMessage(m, '*');
-</script>`);
-  const parent = await serve(dir, 0);
+  const parent = await parentSite(s.url, { width: 1200, height: 900 });
   try {
     const page = await open(s.context, `${parent.url}parent.html`);
     await page.waitForFunction(() => window.got.some((m) => m.type === 'metapool:ready'));
@@ -423,9 +413,7 @@ test('a parent page\'s document sets the mediation options, and the page keeps t
     await page.waitForFunction(() => window.got.some((m) => m.type === 'metapool:error' && /"rounding" must be a boolean/.test(m.error.message)));
     await page.close();
   } finally {
-    parent.server.closeAllConnections();
-    await new Promise((r) => parent.server.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await parent.close();
   }
 });
 

@@ -10,9 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
-  start, open, settled, shot, ARTIFACTS, waitSummary, text, rows, download, decode, copyLink, idle,
+  start, open, settled, shot, ARTIFACTS, waitSummary, text, rows, download, decode, copyLink, idle, parentSite,
 } from './helpers.js';
-import { serve } from './server.js';
 
 let s;
 before(async () => {
@@ -337,16 +336,7 @@ test('links, kept tables and messages carry the published result and the preset'
 });
 
 test('postMessage: a parent loads a document with reproduce and preset, and hears the report', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metapool-parent-'));
-  fs.writeFileSync(path.join(dir, 'parent.html'), `<!doctype html><meta charset="utf-8">
-<iframe id="f" src="${s.url}index.html" style="width:1000px;height:700px"></iframe>
-<script>
-  window.got = [];
-  addEventListener('message', (e) => {
-    if (e.source === document.getElementById('f').contentWindow) window.got.push(e.data);
-  });
-</script>`);
-  const parent = await serve(dir);
+  const parent = await parentSite(s.url);
   const page = await s.context.newPage();
   try {
     await page.goto(`${parent.url}parent.html`);
@@ -372,9 +362,7 @@ test('postMessage: a parent loads a document with reproduce and preset, and hear
     assert.equal(wrong.reproduce ?? null, null);
   } finally {
     await page.close();
-    parent.server.closeAllConnections();
-    await new Promise((r) => parent.server.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await parent.close();
   }
 });
 

@@ -3,12 +3,9 @@
 // documents give a clear error, never markup or code, and leave the page working.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { start, open, settled, waitSummary, cell, idle, DIST } from './helpers.js';
-import { serve } from './server.js';
+import { start, open, settled, waitSummary, cell, idle, parentSite, DIST } from './helpers.js';
 
 let s;
 before(async () => { s = await start(); });
@@ -194,21 +191,10 @@ test('markup and prototype keys in a link stay data', async () => {
 });
 
 test('hostile postMessage documents are refused with a reason; other senders are ignored', async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metapool-hostile-'));
-  fs.writeFileSync(path.join(dir, 'parent.html'), `<!doctype html><meta charset="utf-8">
-<iframe id="f" src="${s.url}index.html" style="width:1000px;height:700px"></iframe>
-<script>
-  window.got = [];
-  addEventListener('message', (e) => {
-    if (e.source === document.getElementById('f').contentWindow) window.got.push(e.data);
-  });
-  window.send = (m) => document.getElementById('f').contentWindow.postMessage(m, '*');
-</script>`);
   // A sibling frame (not the parent) that talks to the calculator.
-  fs.writeFileSync(path.join(dir, 'sibling.html'), `<!doctype html><meta charset="utf-8"><script>
+  const parent = await parentSite(s.url, { files: { 'sibling.html': `<!doctype html><meta charset="utf-8"><script>
   parent.frames[0].postMessage({ type: 'metapool:load', doc: { data: 'study,yi,vi\\nX,1,1\\nY,2,1\\n' } }, '*');
-</script>`);
-  const parent = await serve(dir, 0);
+</script>` } });
   try {
     const page = await open(s.context, `${parent.url}parent.html`);
     const got = () => page.evaluate(() => window.got);
@@ -272,9 +258,7 @@ test('hostile postMessage documents are refused with a reason; other senders are
     assert.equal(await page.frames()[1].evaluate(() => window.__pwned ?? ({}).polluted ?? null), null);
     await page.close();
   } finally {
-    parent.server.closeAllConnections();
-    await new Promise((r) => parent.server.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await parent.close();
   }
 });
 
