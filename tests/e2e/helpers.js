@@ -248,17 +248,18 @@ export async function idle(page) {
 /**
  * A parent page on another origin (a second local server), with the calculator at
  * `calculatorUrl` in an iframe #f of `width` × `height` pixels: window.got collects what the
- * calculator posts, window.send(m) posts to it. `files` puts more files beside parent.html.
+ * calculator posts (with `origins`, as {origin, data}), window.send(m) posts to it. `files` puts
+ * more files beside parent.html.
  * Returns {url (the folder of parent.html, ending in /), close()}.
  */
-export async function parentSite(calculatorUrl, { width = 1000, height = 700, files = {} } = {}) {
+export async function parentSite(calculatorUrl, { width = 1000, height = 700, files = {}, origins = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metapool-parent-'));
   fs.writeFileSync(path.join(dir, 'parent.html'), `<!doctype html><meta charset="utf-8">
 <iframe id="f" src="${calculatorUrl}index.html" style="width:${width}px;height:${height}px"></iframe>
 <script>
   window.got = [];
   addEventListener('message', (e) => {
-    if (e.source === document.getElementById('f').contentWindow) window.got.push(e.data);
+    if (e.source === document.getElementById('f').contentWindow) window.got.push(${origins ? '{ origin: e.origin, data: e.data }' : 'e.data'});
   });
   window.send = (m) => document.getElementById('f').contentWindow.postMessage(m, '*');
 </script>`);

@@ -2,12 +2,9 @@
 // single-file build opened over file://.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { start, open, settled, shot, DIST, waitSummary, encode } from './helpers.js';
-import { serve } from './server.js';
+import { start, open, settled, shot, DIST, waitSummary, encode, parentSite } from './helpers.js';
 
 let s;
 before(async () => { s = await start(); });
@@ -71,17 +68,7 @@ test('a link made elsewhere opens; a damaged one says so and keeps the page work
 
 test('postMessage: a parent page on another origin loads documents and hears every report', async () => {
   // The parent is served from a second server: another origin, as a course site would be.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'metapool-parent-'));
-  fs.writeFileSync(path.join(dir, 'parent.html'), `<!doctype html><meta charset="utf-8">
-<iframe id="f" src="${s.url}index.html" style="width:1000px;height:700px"></iframe>
-<script>
-  window.got = [];
-  addEventListener('message', (e) => {
-    if (e.source === document.getElementById('f').contentWindow) window.got.push({ origin: e.origin, data: e.data });
-  });
-  window.send = (m) => document.getElementById('f').contentWindow.postMessage(m, '*');
-</script>`);
-  const parent = await serve(dir, 0);
+  const parent = await parentSite(s.url, { origins: true });
   try {
     const page = await open(s.context, `${parent.url}parent.html`);
     const messages = () => page.evaluate(() => window.got);
@@ -151,9 +138,7 @@ test('postMessage: a parent page on another origin loads documents and hears eve
     assert.equal(got.filter((m) => m.data.type === 'metapool:report').at(-1).data.report.k, 2);
     await page.close();
   } finally {
-    parent.server.closeAllConnections();
-    await new Promise((r) => parent.server.close(r));
-    fs.rmSync(dir, { recursive: true, force: true });
+    await parent.close();
   }
 });
 
