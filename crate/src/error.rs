@@ -86,12 +86,12 @@ impl Error {
         }
     }
 
-    /// The column (as named in the header) the error is about, if any.
     /// Whether the error is [`Error::NeedsExtras`]: the same analysis in the full core works.
     pub fn needs_extras(&self) -> bool {
         matches!(self, Error::NeedsExtras { .. })
     }
 
+    /// The column (as named in the header) the error is about, if any.
     pub fn column(&self) -> Option<&str> {
         match self {
             Error::NotANumber { column, .. }
