@@ -302,6 +302,12 @@ pub fn pool(yi: &[f64], vi: &[f64], options: &Options) -> Result<report::Overall
 /// estimator that does not converge.
 pub fn analyze(doc: &Document) -> Result<Report, Error> {
     let settings = doc.options.validate()?;
+    // A core without `extras` refuses before reading anything: the full core does it all again.
+    if !cfg!(feature = "extras") {
+        if let Some(option) = settings.extras_asked(&doc.options) {
+            return Err(Error::NeedsExtras { option: option.into() });
+        }
+    }
     let input = input::read_studies(&doc.data, &settings.read)?;
     let fit = model::fit(&input.studies, &settings.model)?;
     let mut warnings = input.warnings;
@@ -317,9 +323,6 @@ pub fn analyze(doc: &Document) -> Result<Report, Error> {
     let extras = if cfg!(feature = "extras") {
         optional_analyses(&settings, &input.studies, &fit, &mut warnings)?
     } else {
-        if let Some(option) = settings.extras_asked(&doc.options) {
-            return Err(Error::NeedsExtras { option: option.into() });
-        }
         Extras::default()
     };
     let Extras { subgroups, subgroup_test, regression, leave1out, cumulative, bias, paths: pooled_paths, rounding, table, reproduce, preset } = extras;
@@ -502,6 +505,13 @@ mod without_extras {
             assert!(e.needs_extras(), "{name}: {e}");
             assert!(e.to_string().contains(name), "{name}: {e}");
         }
+        // Refused before the data are read: the full core will read them.
+        let e = analyze(&Document {
+            data: "study,yi,vi\nA,x,1\n".into(),
+            options: Options { bias: Some(true), ..Default::default() },
+        })
+        .unwrap_err();
+        assert!(e.needs_extras(), "{e}");
         // A bad option is still said as such, not as a missing extra.
         let e = analyze(&doc(Options { method: Some("XX".into()), ..Default::default() })).unwrap_err();
         assert!(!e.needs_extras());
