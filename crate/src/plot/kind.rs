@@ -53,6 +53,12 @@ impl PlotKind {
         PlotKind::SummaryForest,
     ];
 
+    /// Whether this build draws it: every kind with the `extras` feature; the forest and funnel
+    /// plots only without it (the page's first core).
+    pub fn in_this_build(self) -> bool {
+        cfg!(feature = "extras") || matches!(self, PlotKind::Forest | PlotKind::Funnel)
+    }
+
     /// The name used in JSON and by [`FromStr`]: "forest", "subgroupforest" …
     pub fn name(self) -> &'static str {
         match self {
@@ -85,10 +91,12 @@ impl PlotKind {
     /// # Errors
     /// As [`draw`], or for a zero width or height.
     pub fn svg(self, report: &Report, style: &PlotStyle) -> Result<String, PlotError> {
+        if !self.in_this_build() {
+            return Err(needs_extras(self));
+        }
         match self {
             PlotKind::Forest => forest::forest_svg(report, style),
             PlotKind::Funnel => funnel::funnel_svg(report, style),
-            _ if !cfg!(feature = "extras") => Err(needs_extras(self)),
             PlotKind::SubgroupForest => subgroup_forest::subgroup_forest_svg(report, style),
             PlotKind::Bubble => bubble::bubble_svg(report, &moderator(report)?, style),
             PlotKind::FunnelContours => funnel_contours::funnel_contours_svg(report, style),
@@ -142,10 +150,12 @@ pub fn draw<DB: DrawingBackend>(
     report: &Report,
     style: &PlotStyle,
 ) -> Result<(), PlotError> {
+    if !kind.in_this_build() {
+        return Err(needs_extras(kind));
+    }
     match kind {
         PlotKind::Forest => forest::draw_forest(area, report, style),
         PlotKind::Funnel => funnel::draw_funnel(area, report, style),
-        _ if !cfg!(feature = "extras") => Err(needs_extras(kind)),
         PlotKind::SubgroupForest => subgroup_forest::draw_subgroup_forest(area, report, style),
         PlotKind::Bubble => bubble::draw_bubble(area, report, &moderator(report)?, style),
         PlotKind::FunnelContours => funnel_contours::draw_funnel_contours(area, report, style),
@@ -155,7 +165,7 @@ pub fn draw<DB: DrawingBackend>(
     }
 }
 
-/// A core built without the `extras` feature draws the forest and funnel plots only.
+/// The error for a kind not [`PlotKind::in_this_build`].
 fn needs_extras(kind: PlotKind) -> PlotError {
     PlotError::new(format!("the {kind} plot needs metapool's full core, which this build leaves out"))
 }
@@ -163,7 +173,7 @@ fn needs_extras(kind: PlotKind) -> PlotError {
 /// The natural size in CSS pixels of the plot `kind` of `report`: the forest-like plots grow
 /// with their rows; the others take the default [`PlotStyle`] size.
 pub fn size(kind: PlotKind, report: &Report) -> (u32, u32) {
-    if !cfg!(feature = "extras") && !matches!(kind, PlotKind::Forest | PlotKind::Funnel) {
+    if !kind.in_this_build() {
         return (PlotStyle::default().width, PlotStyle::default().height);
     }
     match kind {
