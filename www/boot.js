@@ -1,11 +1,12 @@
-// Starts compiling the core (preloaded by index.html) while the modules load: an async classic
-// script, which runs before the modules as a rule (www/engine.js compiles the core itself
-// otherwise). www/engine.js's compileCore() takes the compiled module from
-// here. No statistics here.
+// Fetches and compiles the core (preloaded by index.html) while the modules load. A deferred
+// classic script: it runs before the modules (deferred scripts and modules run in document
+// order), so www/engine.js finds both of these. No statistics here.
+//   metapoolCompileAt(url)  fetches and compiles a core, streaming where the server sends
+//                           application/wasm (engine.js compiles the full core with it too);
+//   metapoolCompiled        the first core (pkg/metapool_bg.wasm), compiling.
 'use strict';
 (() => {
-  const url = new URL('../pkg/metapool_bg.wasm', document.currentScript.src);
-  const load = async () => {
+  const compileAt = async (url) => {
     try {
       return await WebAssembly.compileStreaming(fetch(url));
     } catch {
@@ -15,7 +16,8 @@
       return WebAssembly.compile(await res.arrayBuffer());
     }
   };
-  const compiled = load();
+  const compiled = compileAt(new URL('../pkg/metapool_bg.wasm', document.currentScript.src));
   compiled.catch(() => {}); // reported where it is awaited (www/app.js)
+  globalThis.metapoolCompileAt = compileAt;
   globalThis.metapoolCompiled = compiled;
 })();

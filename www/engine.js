@@ -28,33 +28,19 @@ const START_TIMEOUT_MS = 20_000;
 
 /**
  * Compiles the core once; the main thread (plots) and every worker instantiate this module. The
- * page's www/boot.js has usually started it already.
+ * page's www/boot.js, which runs before the modules, has started it.
  */
 export async function compileCore(inlined) {
   if (inlined) {
     return WebAssembly.compile(Uint8Array.from(atob(inlined.wasm), (c) => c.charCodeAt(0)));
   }
-  return globalThis.metapoolCompiled ?? compileAt(new URL('../pkg/metapool_bg.wasm', import.meta.url));
+  if (!globalThis.metapoolCompiled) throw new Error('could not load the core (www/boot.js did not run)');
+  return globalThis.metapoolCompiled;
 }
 
 /** Compiles the full core (pkg/full/: every analysis), when an option first asks for it. */
 export function compileFullCore() {
-  return compileAt(new URL('../pkg/full/metapool_bg.wasm', import.meta.url));
-}
-
-/**
- * Fetches and compiles a core, streaming where the server sends application/wasm. (www/boot.js,
- * a classic script that runs before any module, does the same for the first core.)
- */
-async function compileAt(url) {
-  try {
-    return await WebAssembly.compileStreaming(fetch(url));
-  } catch {
-    // A server that does not send application/wasm.
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`could not load the core (${res.status})`);
-    return WebAssembly.compile(await res.arrayBuffer());
-  }
+  return globalThis.metapoolCompileAt(new URL('../pkg/full/metapool_bg.wasm', import.meta.url));
 }
 
 /** The blob: URL of the single file's worker script (one per page). */
@@ -140,8 +126,6 @@ export class Engine {
     this.pending = null;
     /** Id of the newest request: only its result is shown. */
     this.seq = 0;
-    /** Milliseconds the last analysis took in the core (for the docs' figures and the tests). */
-    this.lastMs = null;
     /** Whether the worker was started: at the first analysis it is to run, or by warmUp(). */
     this.spawned = false;
   }
@@ -235,7 +219,6 @@ export class Engine {
   }
 
   #ran(doc, ms) {
-    this.lastMs = ms;
     this.lastRun = { options: JSON.stringify(doc.options ?? {}), chars: doc.data?.length ?? 0, ms };
   }
 
@@ -274,7 +257,6 @@ export class Engine {
     this.worker = worker;
     this.ready = false;
   }
-
 
   #restart() {
     this.worker?.terminate();
@@ -492,7 +474,6 @@ export class GoshRunner {
     this.worker = worker;
     this.ready = false;
   }
-
 
   #fallback() {
     this.worker?.terminate();

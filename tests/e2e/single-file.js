@@ -106,7 +106,7 @@ const replaceOnce = (pattern, replacement) => {
 replaceOnce(/<meta http-equiv="Content-Security-Policy"[^>]*>/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`);
 replaceOnce(/<link rel="stylesheet" href="www\/style.css">/, `<style>${css}</style>`);
 // The single file fetches nothing: no preloads of the (inlined) modules and core.
-replaceOnce(/\s*<!-- Everything the page needs[^>]*-->(\s*<link rel="(module)?preload"[^>]*>)+\s*<script async src="www\/boot.js"><\/script>/, '');
+replaceOnce(/\s*<!-- Everything the page needs[^>]*-->(\s*<link rel="(module)?preload"[^>]*>)+\s*<script defer src="www\/boot.js"><\/script>/, '');
 replaceOnce(/<script type="module" src="www\/app.js"><\/script>/, `<script type="module">${script}</script>`);
 // The embedding example is a separate page; the single file links to nothing.
 html = html.replace(/\s*<a href="www\/embed-example.html">[^<]*<\/a>/, '');
